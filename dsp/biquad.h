@@ -1,0 +1,71 @@
+/* biquad: the one second-order IIR section of the DSP core.
+ *
+ * Designs (RBJ Audio-EQ-Cookbook shapes and the two BS.1770 K-weighting
+ * stages, designed for any rate) and a Direct-Form-I kernel in double
+ * precision.  DF-I is used because its recursion has a single multiply-add
+ * on the critical path (fast) and because coefficients can change between
+ * calls without the state blowing up (smooth EQ changes in later stages).
+ *
+ * Coefficients are normalised so a0 == 1:
+ *   y[n] = b0 x[n] + b1 x[n-1] + b2 x[n-2] - a1 y[n-1] - a2 y[n-2]
+ */
+#ifndef MM_BIQUAD_H
+#define MM_BIQUAD_H
+
+#include "mmdsp.h"
+
+typedef struct
+{
+  double b0, b1, b2, a1, a2;
+} mm_biquad_coeffs;
+
+typedef struct
+{
+  double x1, x2, y1, y2;
+} mm_biquad_state;
+
+typedef enum
+{
+  MM_BIQUAD_LOWPASS,
+  MM_BIQUAD_HIGHPASS,
+  MM_BIQUAD_BANDPASS,           /* constant 0 dB peak gain */
+  MM_BIQUAD_NOTCH,
+  MM_BIQUAD_PEAK,               /* bell: gain_db at freq, bandwidth from q */
+  MM_BIQUAD_LOWSHELF,           /* q is the shelf slope parameter S=1 => q=1/sqrt(2) */
+  MM_BIQUAD_HIGHSHELF
+} mm_biquad_type;
+
+/* RBJ cookbook design.  rate in Hz, 0 < freq < rate/2, q > 0. */
+int mm_biquad_design (mm_biquad_coeffs * c, mm_biquad_type type,
+    double rate, double freq, double q, double gain_db);
+
+/* BS.1770 K-weighting stage 1 (high-frequency shelf, "head" filter) and
+ * stage 2 (RLB high-pass), designed for `rate` from their analogue
+ * parameters; at 48 kHz they reproduce the coefficients of BS.1770-4. */
+int mm_biquad_design_kweight_shelf (mm_biquad_coeffs * c, double rate);
+int mm_biquad_design_kweight_highpass (mm_biquad_coeffs * c, double rate);
+
+/* Identity section (passes audio unchanged). */
+void mm_biquad_identity (mm_biquad_coeffs * c);
+
+/* Magnitude response in dB at freq (for tests and displays). */
+double mm_biquad_response_db (const mm_biquad_coeffs * c, double rate,
+    double freq);
+
+void mm_biquad_reset (mm_biquad_state * s);
+
+/* Zero state that has decayed into the subnormal range (call once per
+ * block, not per sample: subnormals cost ~100x in the recursion). */
+void mm_biquad_flush_denormals (mm_biquad_state * s);
+
+/* In place, n samples of one channel. */
+void mm_biquad_process (const mm_biquad_coeffs * c, mm_biquad_state * s,
+    double *buf, size_t n);
+
+/* Two sections in cascade on float input, returning the sum of squares
+ * of the output (the loudness meter's K-weighting + energy in one pass:
+ * the two recursions run interleaved so their latencies overlap). */
+double mm_biquad_cascade2_energy (const mm_biquad_coeffs c[2],
+    mm_biquad_state s[2], const float *in, size_t n);
+
+#endif /* MM_BIQUAD_H */

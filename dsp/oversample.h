@@ -1,0 +1,47 @@
+/* oversample: the one polyphase up-sampler of the DSP core.
+ *
+ * Used for true-peak detection (BS.1770-4 Annex 2) by the loudness meter
+ * and, later, by the limiter.  A windowed-sinc prototype of
+ * MM_OVERSAMPLE_TAPS_PER_PHASE taps per phase is split into `factor`
+ * phases; each phase is normalised to unity DC gain so a constant input
+ * never reads above itself.
+ *
+ * Input is one channel's contiguous float samples; every channel keeps its
+ * own history, so calls for different channels may interleave freely.
+ */
+#ifndef MM_OVERSAMPLE_H
+#define MM_OVERSAMPLE_H
+
+#include "mmdsp.h"
+
+#define MM_OVERSAMPLE_TAPS_PER_PHASE 12
+#define MM_OVERSAMPLE_FACTOR_MAX 48
+
+typedef struct mm_oversampler mm_oversampler;
+
+/* Smallest factor f with rate * f >= min_rate (1 when rate >= min_rate).
+ * With min_rate 176400 this gives 4x at 44.1/48 kHz, 2x at 88.2/96 kHz. */
+unsigned mm_oversample_factor_for_rate (unsigned rate, unsigned min_rate);
+
+/* factor 1..MM_OVERSAMPLE_FACTOR_MAX (1 = pass-through), channels
+ * 1..MM_CHANNELS_MAX.  NULL on bad arguments or no memory. */
+mm_oversampler *mm_oversampler_new (unsigned factor, unsigned channels);
+void mm_oversampler_free (mm_oversampler ** os);
+int mm_oversampler_reset (mm_oversampler * os);
+
+unsigned mm_oversampler_get_factor (const mm_oversampler * os);
+
+/* Delay of the oversampled signal against the input, in input samples
+ * (the prototype's group delay, rounded up). */
+unsigned mm_oversampler_get_latency (const mm_oversampler * os);
+
+/* Feed n samples of channel ch; *peak receives the largest absolute value
+ * of the oversampled signal produced by these samples (no output stored). */
+int mm_oversampler_peak (mm_oversampler * os, unsigned ch, const float *in,
+    size_t n, float *peak);
+
+/* Feed n samples of channel ch and write n * factor oversampled samples. */
+int mm_oversampler_upsample (mm_oversampler * os, unsigned ch,
+    const float *in, size_t n, float *out);
+
+#endif /* MM_OVERSAMPLE_H */

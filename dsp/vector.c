@@ -1,0 +1,115 @@
+/* vector: flat loops, ORC where the layout fits. */
+#include "vector.h"
+
+#include <float.h>
+#include <string.h>
+
+#include "mmdsp-orc.h"
+
+/* ORC counts in int; feed it in slices that fit. */
+#define SLICE ((size_t) 1 << 30)
+
+void
+mm_vector_scale_f32 (float *d, float gain, size_t n)
+{
+  for (size_t o = 0; o < n; o += SLICE) {
+    size_t len = n - o < SLICE ? n - o : SLICE;
+    mm_orc_scale_f32 (d + o, gain, (int) len);
+  }
+}
+
+void
+mm_vector_add_scaled_f32 (float *d, const float *s, float gain, size_t n)
+{
+  for (size_t o = 0; o < n; o += SLICE) {
+    size_t len = n - o < SLICE ? n - o : SLICE;
+    mm_orc_add_scaled_f32 (d + o, s + o, gain, (int) len);
+  }
+}
+
+void
+mm_vector_deinterleave_all_f32 (float *const *planes, const float *in,
+    unsigned channels, size_t frames)
+{
+  if (channels == 1) {
+    memcpy (planes[0], in, frames * sizeof (float));
+    return;
+  }
+  if (channels == 2 && frames <= SLICE) {
+    mm_orc_deinterleave2_f32 (planes[0], planes[1], in, (int) frames);
+    return;
+  }
+  for (unsigned c = 0; c < channels; c++) {
+    float *p = planes[c];
+    for (size_t i = 0; i < frames; i++)
+      p[i] = in[i * channels + c];
+  }
+}
+
+void
+mm_vector_deinterleave_all_f64 (float *const *planes, const double *in,
+    unsigned channels, size_t frames)
+{
+  if (channels == 1 && frames <= SLICE) {
+    mm_orc_convert_f64_to_f32 (planes[0], in, (int) frames);
+    return;
+  }
+  for (unsigned c = 0; c < channels; c++) {
+    float *p = planes[c];
+    for (size_t i = 0; i < frames; i++)
+      p[i] = (float) in[i * channels + c];
+  }
+}
+
+void
+mm_vector_interleave_all_f32 (float *out, const float *const *planes,
+    unsigned channels, size_t frames)
+{
+  if (channels == 1) {
+    memcpy (out, planes[0], frames * sizeof (float));
+    return;
+  }
+  if (channels == 2 && frames <= SLICE) {
+    mm_orc_interleave2_f32 (out, planes[0], planes[1], (int) frames);
+    return;
+  }
+  for (unsigned c = 0; c < channels; c++) {
+    const float *p = planes[c];
+    for (size_t i = 0; i < frames; i++)
+      out[i * channels + c] = p[i];
+  }
+}
+
+size_t
+mm_vector_sanitize_f32 (float *d, size_t n)
+{
+  /* |x| <= FLT_MAX is false for NaN and Inf; branch-free so it vectorises.
+   * A double-to-float conversion that overflowed shows up here as Inf. */
+  size_t bad = 0;
+  for (size_t i = 0; i < n; i++) {
+    int ok = fabsf (d[i]) <= FLT_MAX;
+    bad += !ok;
+    d[i] = ok ? d[i] : 0.0f;
+  }
+  return bad;
+}
+
+/* Eight running maxima that the compiler keeps in one vector register. */
+MM_VECTOR_CLONES float
+mm_vector_abs_max_f32 (const float *restrict d, size_t n, float m)
+{
+  float lane[8] = { m, m, m, m, m, m, m, m };
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (unsigned j = 0; j < 8; j++) {
+      float a = fabsf (d[i + j]);
+      lane[j] = a > lane[j] ? a : lane[j];
+    }
+  for (; i < n; i++) {
+    float a = fabsf (d[i]);
+    lane[0] = a > lane[0] ? a : lane[0];
+  }
+  for (unsigned j = 1; j < 8; j++)
+    lane[0] = lane[j] > lane[0] ? lane[j] : lane[0];
+  return lane[0];
+}

@@ -1,0 +1,38 @@
+/* vector: the flat loops of the DSP core (gain, mix-accumulate,
+ * interleave/deinterleave, format conversion, sanitising).  The ORC kernels
+ * of mmdsp-orc.orc do the work where a layout fits them; plain C otherwise. */
+#ifndef MM_VECTOR_H
+#define MM_VECTOR_H
+
+#include "mmdsp.h"
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+/* One build runs everywhere: hot kernels marked with this get an AVX2/FMA
+ * copy as well, chosen at load time where the CPU has it. */
+#define MM_VECTOR_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
+#else
+#define MM_VECTOR_CLONES
+#endif
+
+/* d[i] *= gain */
+void mm_vector_scale_f32 (float *d, float gain, size_t n);
+/* d[i] += s[i] * gain */
+void mm_vector_add_scaled_f32 (float *d, const float *s, float gain, size_t n);
+
+/* Channel ch of `frames` interleaved frames of `channels` channels into
+ * the plane `out`.  Stereo goes through ORC both planes at once, see
+ * mm_vector_deinterleave_all_f32. */
+void mm_vector_deinterleave_all_f32 (float *const *planes, const float *in,
+    unsigned channels, size_t frames);
+void mm_vector_deinterleave_all_f64 (float *const *planes, const double *in,
+    unsigned channels, size_t frames);
+void mm_vector_interleave_all_f32 (float *out, const float *const *planes,
+    unsigned channels, size_t frames);
+
+/* Largest |d[i]| and m. NaN never wins. */
+float mm_vector_abs_max_f32 (const float *d, size_t n, float m);
+
+/* Replace NaN and +-Inf with 0; returns how many were replaced. */
+size_t mm_vector_sanitize_f32 (float *d, size_t n);
+
+#endif /* MM_VECTOR_H */
