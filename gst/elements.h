@@ -1,0 +1,13 @@
+/* mixmaster: the elements of the plugin. */
+#ifndef __GST_MIXMASTER_ELEMENTS_H__
+#define __GST_MIXMASTER_ELEMENTS_H__
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+GST_ELEMENT_REGISTER_DECLARE (loudnorm);
+
+G_END_DECLS
+
+#endif /* __GST_MIXMASTER_ELEMENTS_H__ */
