@@ -1,0 +1,17 @@
+#!/bin/sh
+# README command two: install, build, and run every test suite (DSP unit
+# tests, EBU conformance, libebur128 agreement, element tests).
+set -eu
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+status=0
+meson test -C build --print-errorlogs --num-processes 2 "$@" || status=$?
+# The plain closing line CI reads, from meson's own log.
+log=build/meson-logs/testlog.json
+if [ -f "$log" ]; then
+  passed=$(grep -c '"result": "OK"' "$log" || true)
+  failed=$(grep -c -E '"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$log" || true)
+  skipped=$(grep -c '"result": "SKIP"' "$log" || true)
+  echo "$passed passed, $failed failed, $skipped skipped"
+fi
+exit $status
