@@ -1,0 +1,34 @@
+#!/usr/bin/env python3
+"""Every property and action signal of an element appears in its docs page.
+
+usage: check_properties.py ELEMENT DOC.md  (gst-inspect-1.0 on PATH, plugin
+path in the environment).  Fails when gst-inspect lists a property of the
+element's own class that the page does not name in backquotes."""
+import re
+import subprocess
+import sys
+
+# Properties every GstObject/GstBaseTransform has; not ours to document.
+INHERITED = {"name", "parent", "qos"}
+
+
+def main():
+    element, doc = sys.argv[1], sys.argv[2]
+    out = subprocess.run(["gst-inspect-1.0", element], capture_output=True,
+                         text=True, check=True).stdout
+    props = re.findall(r"^  ([a-z0-9-]+)\s+: ", out.split("Element Properties:")[1],
+                       re.M)
+    signals = re.findall(r'^  "([a-z0-9-]+)" :', out, re.M)
+    text = open(doc, encoding="utf-8").read()
+    missing = [p for p in props + signals
+               if p not in INHERITED and f"`{p}`" not in text]
+    print(f"{element}: {len(props)} properties, {len(signals)} actions; "
+          f"undocumented: {missing or 'none'}")
+    if not props:
+        print("no properties parsed from gst-inspect output")
+        return 1
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
