@@ -9,6 +9,14 @@
 /* ORC counts in int; feed it in slices that fit. */
 #define SLICE ((size_t) 1 << 30)
 
+/* The stereo kernels move whole 8-byte frames: ORC's compiled code needs
+ * the interleaved side 8-byte aligned (a float array need not be). */
+static int
+frame_aligned (const void *p)
+{
+  return ((uintptr_t) p & 7) == 0;
+}
+
 void
 mm_vector_scale_f32 (float *d, float gain, size_t n)
 {
@@ -35,7 +43,7 @@ mm_vector_deinterleave_all_f32 (float *const *planes, const float *in,
     memcpy (planes[0], in, frames * sizeof (float));
     return;
   }
-  if (channels == 2 && frames <= SLICE) {
+  if (channels == 2 && frames <= SLICE && frame_aligned (in)) {
     mm_orc_deinterleave2_f32 (planes[0], planes[1], in, (int) frames);
     return;
   }
@@ -69,7 +77,7 @@ mm_vector_interleave_all_f32 (float *out, const float *const *planes,
     memcpy (out, planes[0], frames * sizeof (float));
     return;
   }
-  if (channels == 2 && frames <= SLICE) {
+  if (channels == 2 && frames <= SLICE && frame_aligned (out)) {
     mm_orc_interleave2_f32 (out, planes[0], planes[1], (int) frames);
     return;
   }

@@ -1,0 +1,261 @@
+/* Unit tests of dsp/biquad: K-weighting designs against BS.1770, RBJ
+ * designs at their defining points, and the kernels against the
+ * difference equation.  Tolerances are stated at each check. */
+#include <float.h>
+#include <string.h>
+
+#include "biquad.h"
+#include "tcheck.h"
+
+static void
+check_coeffs (const mm_biquad_coeffs * c, const double want[5], double tol,
+    const char *what)
+{
+  const double got[5] = { c->b0, c->b1, c->b2, c->a1, c->a2 };
+  static const char *names[5] = { "b0", "b1", "b2", "a1", "a2" };
+  for (int i = 0; i < 5; i++)
+    if (!CHECK_NEAR (got[i], want[i], tol))
+      printf ("  (%s %s)\n", what, names[i]);
+}
+
+/* BS.1770-4 Table 1 and 2 (48 kHz), and the 44.1 kHz unit-test constants
+ * of CONFORMANCE.md section 3, to 1e-9. */
+static void
+test_kweighting_coeffs (void)
+{
+  mm_biquad_coeffs c;
+  static const double shelf48[5] = { 1.53512485958697, -2.69169618940638,
+    1.19839281085285, -1.69065929318241, 0.73248077421585
+  };
+  static const double hp48[5] = { 1.0, -2.0, 1.0, -1.99004745483398,
+    0.99007225036621
+  };
+  static const double shelf44[5] = { 1.53084123005035, -2.65097999515473,
+    1.16907907992159, -1.66365511325602, 0.71259542807323
+  };
+  static const double hp44[5] = { 1.0, -2.0, 1.0, -1.98916967362980,
+    0.98919903578704
+  };
+
+  CHECK (mm_biquad_design_kweight_shelf (&c, 48000) == MM_OK);
+  check_coeffs (&c, shelf48, 1e-9, "shelf 48 kHz");
+  CHECK (mm_biquad_design_kweight_highpass (&c, 48000) == MM_OK);
+  check_coeffs (&c, hp48, 1e-9, "high-pass 48 kHz");
+  CHECK (mm_biquad_design_kweight_shelf (&c, 44100) == MM_OK);
+  check_coeffs (&c, shelf44, 1e-9, "shelf 44.1 kHz");
+  CHECK (mm_biquad_design_kweight_highpass (&c, 44100) == MM_OK);
+  check_coeffs (&c, hp44, 1e-9, "high-pass 44.1 kHz");
+
+  /* Rates outside the design's reach. */
+  CHECK (mm_biquad_design_kweight_shelf (&c, 3000) == MM_ERR_INVALID);
+  CHECK (mm_biquad_design_kweight_shelf (NULL, 48000) == MM_ERR_INVALID);
+  CHECK (mm_biquad_design_kweight_highpass (&c, 0) == MM_ERR_INVALID);
+}
+
+static double
+kweight_db (double rate, double freq)
+{
+  mm_biquad_coeffs s, h;
+  mm_biquad_design_kweight_shelf (&s, rate);
+  mm_biquad_design_kweight_highpass (&h, rate);
+  return mm_biquad_response_db (&s, rate, freq)
+      + mm_biquad_response_db (&h, rate, freq);
+}
+
+/* The two stages together: +0.6910 dB at 997 Hz / 48 kHz (what the
+ * -0.691 of the loudness formula cancels), +0.6977 dB at 1000 Hz
+ * (CONFORMANCE.md section 3), +-0.001 dB. */
+static void
+test_kweighting_gain (void)
+{
+  CHECK_NEAR (kweight_db (48000, 997), 0.6910, 0.001);
+  CHECK_NEAR (kweight_db (48000, 1000), 0.6977, 0.001);
+  /* The shape: the shelf's +4 dB at high frequencies and the RLB
+   * high-pass's cut at low ones (BS.1770 Fig. 1-2, +-0.1 dB / sign). */
+  CHECK_NEAR (kweight_db (48000, 20000), 4.0, 0.1);
+  CHECK (kweight_db (48000, 20) < -5.0);
+}
+
+/* RBJ peak and shelves at 0 dB gain are the identity: 0 dB (+-1e-9 dB)
+ * at every frequency; the peak filter gives gain_db at its centre and
+ * the shelves give gain_db at DC / Nyquist (+-1e-9 dB). */
+static void
+test_rbj (void)
+{
+  static const mm_biquad_type flat_types[] = { MM_BIQUAD_PEAK,
+    MM_BIQUAD_LOWSHELF, MM_BIQUAD_HIGHSHELF
+  };
+  static const double probe[] = { 10, 31.5, 100, 997, 1000, 4000, 12000,
+    20000, 23900
+  };
+  static const double centres[] = { 40, 250, 1000, 8000, 18000 };
+  static const double qs[] = { 0.3, 0.7071067811865476, 2.0, 10.0 };
+  const double rate = 48000;
+  mm_biquad_coeffs c;
+
+  for (size_t t = 0; t < 3; t++)
+    for (size_t f = 0; f < 5; f++)
+      for (size_t q = 0; q < 4; q++) {
+        CHECK (mm_biquad_design (&c, flat_types[t], rate, centres[f], qs[q],
+                0.0) == MM_OK);
+        for (size_t p = 0; p < sizeof (probe) / sizeof (probe[0]); p++)
+          CHECK_NEAR (mm_biquad_response_db (&c, rate, probe[p]), 0.0, 1e-9);
+      }
+
+  static const double gains[] = { -24, -12, -3, 0.5, 6, 15 };
+  for (size_t g = 0; g < 6; g++)
+    for (size_t f = 0; f < 5; f++)
+      for (size_t q = 0; q < 4; q++) {
+        CHECK (mm_biquad_design (&c, MM_BIQUAD_PEAK, rate, centres[f], qs[q],
+                gains[g]) == MM_OK);
+        CHECK_NEAR (mm_biquad_response_db (&c, rate, centres[f]), gains[g],
+            1e-9);
+        /* Far from the centre a bell returns towards 0 dB. */
+        if (centres[f] == 1000 && qs[q] >= 2.0)
+          CHECK_NEAR (mm_biquad_response_db (&c, rate, 20), 0.0, 0.05);
+        CHECK (mm_biquad_design (&c, MM_BIQUAD_LOWSHELF, rate, centres[f],
+                qs[q], gains[g]) == MM_OK);
+        CHECK_NEAR (mm_biquad_response_db (&c, rate, 1e-6), gains[g], 1e-9);
+        CHECK (mm_biquad_design (&c, MM_BIQUAD_HIGHSHELF, rate, centres[f],
+                qs[q], gains[g]) == MM_OK);
+        CHECK_NEAR (mm_biquad_response_db (&c, rate, rate / 2), gains[g], 1e-9);
+      }
+
+  /* Low/high-pass: |H(f0)| = Q, so -3.0103 dB at Q = 1/sqrt 2; unity in
+   * the pass band.  Band-pass: 0 dB at its centre.  Notch: a deep null. */
+  const double q707 = 0.7071067811865476;
+  CHECK (mm_biquad_design (&c, MM_BIQUAD_LOWPASS, rate, 1000, q707, 0) == MM_OK);
+  CHECK_NEAR (mm_biquad_response_db (&c, rate, 1000), 20 * log10 (q707), 1e-9);
+  CHECK_NEAR (mm_biquad_response_db (&c, rate, 1e-6), 0.0, 1e-9);
+  CHECK (mm_biquad_design (&c, MM_BIQUAD_HIGHPASS, rate, 1000, q707, 0) == MM_OK);
+  CHECK_NEAR (mm_biquad_response_db (&c, rate, 1000), 20 * log10 (q707), 1e-9);
+  CHECK_NEAR (mm_biquad_response_db (&c, rate, rate / 2), 0.0, 1e-9);
+  CHECK (mm_biquad_design (&c, MM_BIQUAD_BANDPASS, rate, 3000, 2.0, 0) == MM_OK);
+  CHECK_NEAR (mm_biquad_response_db (&c, rate, 3000), 0.0, 1e-9);
+  CHECK (mm_biquad_design (&c, MM_BIQUAD_NOTCH, rate, 3000, 2.0, 0) == MM_OK);
+  CHECK (mm_biquad_response_db (&c, rate, 3000) < -100.0);
+
+  /* Identity. */
+  mm_biquad_identity (&c);
+  CHECK (c.b0 == 1.0 && c.b1 == 0.0 && c.b2 == 0.0 && c.a1 == 0.0
+      && c.a2 == 0.0);
+
+  /* Bad arguments. */
+  CHECK (mm_biquad_design (&c, MM_BIQUAD_PEAK, rate, 0, 1, 0) == MM_ERR_INVALID);
+  CHECK (mm_biquad_design (&c, MM_BIQUAD_PEAK, rate, 24000, 1, 0) == MM_ERR_INVALID);
+  CHECK (mm_biquad_design (&c, MM_BIQUAD_PEAK, rate, 1000, 0, 0) == MM_ERR_INVALID);
+  CHECK (mm_biquad_design (&c, MM_BIQUAD_PEAK, rate, 1000, -1, 0) == MM_ERR_INVALID);
+  CHECK (mm_biquad_design (&c, MM_BIQUAD_PEAK, rate, 1000, 1, NAN) == MM_ERR_INVALID);
+  CHECK (mm_biquad_design (&c, MM_BIQUAD_PEAK, rate, 1000, 1, INFINITY)
+      == MM_ERR_INVALID);
+  CHECK (mm_biquad_design (&c, (mm_biquad_type) 99, rate, 1000, 1, 0)
+      == MM_ERR_INVALID);
+  CHECK (mm_biquad_design (NULL, MM_BIQUAD_PEAK, rate, 1000, 1, 0)
+      == MM_ERR_INVALID);
+}
+
+/* y[n] = b0 x[n] + b1 x[n-1] + b2 x[n-2] - a1 y[n-1] - a2 y[n-2], long
+ * double, the reference for the kernels. */
+static void
+reference (const mm_biquad_coeffs * c, const double *x, double *y, size_t n)
+{
+  long double x1 = 0, x2 = 0, y1 = 0, y2 = 0;
+  for (size_t i = 0; i < n; i++) {
+    long double v = (long double) c->b0 * x[i] + (long double) c->b1 * x1
+        + (long double) c->b2 * x2 - (long double) c->a1 * y1
+        - (long double) c->a2 * y2;
+    x2 = x1;
+    x1 = x[i];
+    y2 = y1;
+    y1 = v;
+    y[i] = (double) v;
+  }
+}
+
+#define N 4096
+
+/* process () of an impulse and of noise equals the difference equation
+ * (1e-12 of the signal's scale); state carries across calls, so any split
+ * gives the same output bit for bit; cascade2_energy equals two process ()
+ * passes and a sum of squares (1e-9 relative). */
+static void
+test_process (void)
+{
+  static double x[N], y[N], r[N], split[N];
+  static float xf[N];
+  mm_biquad_coeffs c[2];
+  mm_biquad_state s[2];
+  uint64_t seed = 12345;
+
+  mm_biquad_design (&c[0], MM_BIQUAD_PEAK, 48000, 2000, 0.9, 9.0);
+  mm_biquad_design_kweight_highpass (&c[1], 48000);
+
+  for (int k = 0; k < 2; k++) {
+    memset (x, 0, sizeof (x));
+    x[0] = 1.0;
+    memcpy (y, x, sizeof (x));
+    mm_biquad_reset (&s[0]);
+    mm_biquad_process (&c[k], &s[0], y, N);
+    reference (&c[k], x, r, N);
+    double err = 0.0;
+    for (int i = 0; i < N; i++)
+      err = fmax (err, fabs (y[i] - r[i]));
+    CHECK_NEAR (err, 0.0, 1e-12);
+    /* The first samples of the impulse response, exactly. */
+    CHECK (y[0] == c[k].b0);
+    CHECK_NEAR (y[1], c[k].b1 - c[k].a1 * c[k].b0, 1e-15);
+  }
+
+  for (int i = 0; i < N; i++) {
+    xf[i] = (float) (tc_random (&seed) * 2.0 - 1.0);
+    x[i] = xf[i];
+  }
+  memcpy (y, x, sizeof (x));
+  mm_biquad_reset (&s[0]);
+  mm_biquad_process (&c[0], &s[0], y, N);
+  reference (&c[0], x, r, N);
+  double err = 0.0;
+  for (int i = 0; i < N; i++)
+    err = fmax (err, fabs (y[i] - r[i]));
+  CHECK_NEAR (err, 0.0, 1e-12);
+
+  memcpy (split, x, sizeof (x));
+  mm_biquad_reset (&s[0]);
+  for (size_t off = 0, len = 1; off < N; off += len, len = len * 3 + 1) {
+    if (len > N - off)
+      len = N - off;
+    mm_biquad_process (&c[0], &s[0], split + off, len);
+  }
+  CHECK (memcmp (split, y, sizeof (y)) == 0);
+
+  /* cascade2_energy against two passes of process (). */
+  memcpy (y, x, sizeof (x));
+  mm_biquad_reset (&s[0]);
+  mm_biquad_reset (&s[1]);
+  mm_biquad_process (&c[0], &s[0], y, N);
+  mm_biquad_process (&c[1], &s[1], y, N);
+  double e_ref = 0.0;
+  for (int i = 0; i < N; i++)
+    e_ref += y[i] * y[i];
+  mm_biquad_reset (&s[0]);
+  mm_biquad_reset (&s[1]);
+  double e = mm_biquad_cascade2_energy (c, s, xf, N / 2);
+  e += mm_biquad_cascade2_energy (c, s, xf + N / 2, N / 2);
+  CHECK_NEAR (e / e_ref, 1.0, 1e-9);
+  CHECK (mm_biquad_cascade2_energy (c, s, xf, 0) == 0.0);
+
+  /* flush_denormals zeroes subnormal state and keeps normal state. */
+  mm_biquad_state d = { DBL_MIN / 4, -DBL_MIN / 1024, 1e-300, -0.5 };
+  mm_biquad_flush_denormals (&d);
+  CHECK (d.x1 == 0.0 && d.x2 == 0.0 && d.y1 == 1e-300 && d.y2 == -0.5);
+}
+
+int
+main (void)
+{
+  test_kweighting_coeffs ();
+  test_kweighting_gain ();
+  test_rbj ();
+  test_process ();
+  return tc_finish ("biquad");
+}
