@@ -14,9 +14,10 @@
  *
  * Channel positions give the BS.1770 weights: front and centre 1.0,
  * surrounds 1.41, LFE excluded (see docs/loudnorm.md for 7.1).  GAP buffers
- * are measured as the silence they stand for.  Non-finite samples (NaN,
- * +-Inf) are measured as silence, counted in `nonfinite-samples`, and
- * reported once per stream with a warning message.
+ * and GAP events are measured as the silence they stand for.  Non-finite
+ * samples (NaN, +-Inf, and F64 values beyond the float range) are measured
+ * as silence, counted in `nonfinite-samples`, and reported once per stream
+ * (per caps) with a warning message.
  *
  * ## Messages
  *
@@ -183,16 +184,16 @@ gst_loudnorm_class_init (GstLoudnormClass * klass)
   install_result_property (gobject_class, PROP_MOMENTARY_LOUDNESS,
       "momentary-loudness", "Momentary loudness",
       "Momentary loudness (400 ms window) now, in LUFS; -inf for silence "
-      "(read-only)", -G_MAXDOUBLE, G_MAXDOUBLE);
+      "(read-only)", -INFINITY, G_MAXDOUBLE);
   install_result_property (gobject_class, PROP_SHORTTERM_LOUDNESS,
       "shortterm-loudness", "Short-term loudness",
       "Short-term loudness (3 s window) now, in LUFS; -inf for silence "
-      "(read-only)", -G_MAXDOUBLE, G_MAXDOUBLE);
+      "(read-only)", -INFINITY, G_MAXDOUBLE);
   install_result_property (gobject_class, PROP_INTEGRATED_LOUDNESS,
       "integrated-loudness", "Integrated loudness",
       "Gated integrated loudness since the start or the last reset, in "
       "LUFS; -inf until a block passes the gates (read-only)",
-      -G_MAXDOUBLE, G_MAXDOUBLE);
+      -INFINITY, G_MAXDOUBLE);
   install_result_property (gobject_class, PROP_LOUDNESS_RANGE,
       "loudness-range", "Loudness range",
       "Loudness range (EBU Tech 3342) since the start or the last reset, "
@@ -200,12 +201,12 @@ gst_loudnorm_class_init (GstLoudnormClass * klass)
   install_result_property (gobject_class, PROP_SAMPLE_PEAK,
       "sample-peak", "Sample peak",
       "Largest sample over all channels since the start or the last reset, "
-      "in dBFS; -inf for silence (read-only)", -G_MAXDOUBLE, G_MAXDOUBLE);
+      "in dBFS; -inf for silence (read-only)", -INFINITY, G_MAXDOUBLE);
   install_result_property (gobject_class, PROP_TRUE_PEAK,
       "true-peak", "True peak",
       "True peak (BS.1770-4 Annex 2) over all channels since the start or "
       "the last reset, in dBTP; -inf for silence (read-only)",
-      -G_MAXDOUBLE, G_MAXDOUBLE);
+      -INFINITY, G_MAXDOUBLE);
   g_object_class_install_property (gobject_class, PROP_NONFINITE_SAMPLES,
       g_param_spec_uint64 ("nonfinite-samples", "Non-finite samples",
           "Input samples that were NaN or infinite and were measured as "
@@ -414,6 +415,7 @@ gst_loudnorm_setup (GstAudioFilter * filter, const GstAudioInfo * info)
   self->interval_start = GST_CLOCK_TIME_NONE;
   self->base_ts = GST_CLOCK_TIME_NONE;
   GST_OBJECT_UNLOCK (self);
+  g_atomic_int_set (&self->warned_nonfinite, FALSE);
   return TRUE;
 }
 
@@ -454,12 +456,11 @@ stream_position (GstLoudnorm * self)
       GST_SECOND, self->rate);
 }
 
-/* Follows the buffer timestamps: a DISCONT or a timestamp more than one
+/* Follows the stream's timestamps: a DISCONT or a timestamp more than one
  * frame away from the count starts a new resync point. */
 static void
-sync_timestamp (GstLoudnorm * self, GstBuffer * buf)
+sync_timestamp (GstLoudnorm * self, GstClockTime pts, gboolean discont)
 {
-  GstClockTime pts = GST_BUFFER_PTS (buf);
   GstClockTime expected = stream_position (self);
   GstClockTime frame = gst_util_uint64_scale_ceil (1, GST_SECOND, self->rate);
 
@@ -469,8 +470,7 @@ sync_timestamp (GstLoudnorm * self, GstBuffer * buf)
     return;
   }
   if (!GST_CLOCK_TIME_IS_VALID (self->base_ts)
-      || GST_BUFFER_IS_DISCONT (buf)
-      || (pts > expected ? pts - expected : expected - pts) > frame) {
+      || discont || (pts > expected ? pts - expected : expected - pts) > frame) {
     self->base_ts = pts;
     self->base_frames = 0;
   }
@@ -589,7 +589,7 @@ gst_loudnorm_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   gsize frames = map.size / bpf;
 
   GST_OBJECT_LOCK (self);
-  sync_timestamp (self, buf);
+  sync_timestamp (self, GST_BUFFER_PTS (buf), GST_BUFFER_IS_DISCONT (buf));
   before = mm_loudness_get_nonfinite (self->meter);
   measure_locked (self, map.data, frames, bpf, is_gap, &messages);
   nonfinite = mm_loudness_get_nonfinite (self->meter);
@@ -597,8 +597,8 @@ gst_loudnorm_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 
   gst_buffer_unmap (buf, &map);
 
-  /* Once per stream: the meter reset sets the count back to 0. */
-  if (before == 0 && nonfinite > 0)
+  if (nonfinite > before && !g_atomic_int_exchange (&self->warned_nonfinite,
+          TRUE))
     GST_ELEMENT_WARNING (self, STREAM, FORMAT,
         ("Input contains NaN or infinite samples"),
         ("%" G_GUINT64_FORMAT " non-finite samples measured as silence",
@@ -623,6 +623,23 @@ gst_loudnorm_sink_event (GstBaseTransform * trans, GstEvent * event)
       GST_OBJECT_UNLOCK (self);
       post_all (self, &messages);
       break;
+    case GST_EVENT_GAP:{
+      /* a gap is silence of its duration: the windows and the message
+       * times move on as if zeros had come */
+      GstClockTime ts, duration;
+      gst_event_parse_gap (event, &ts, &duration);
+      GST_OBJECT_LOCK (self);
+      if (self->meter && GST_CLOCK_TIME_IS_VALID (duration)) {
+        GstAudioFilter *filter = GST_AUDIO_FILTER (trans);
+        sync_timestamp (self, ts, FALSE);
+        measure_locked (self, NULL,
+            gst_util_uint64_scale_round (duration, self->rate, GST_SECOND),
+            GST_AUDIO_INFO_BPF (&filter->info), TRUE, &messages);
+      }
+      GST_OBJECT_UNLOCK (self);
+      post_all (self, &messages);
+      break;
+    }
     case GST_EVENT_FLUSH_STOP:
       GST_OBJECT_LOCK (self);
       reset_locked (self);

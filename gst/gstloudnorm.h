@@ -55,6 +55,7 @@ struct _GstLoudnorm
   GstClockTime base_ts;         /* timestamp of the resync point */
   guint64 base_frames;          /* frames measured since then */
   gpointer silence;             /* zeros measured for GAP buffers */
+  gint warned_nonfinite;        /* atomic: the NaN/Inf warning was posted */
 };
 
 struct _GstLoudnormClass
