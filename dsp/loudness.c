@@ -13,6 +13,7 @@
 #define M_STEPS 40              /* 400 ms */
 #define S_STEPS 300             /* 3 s */
 #define HOP_STEPS 10            /* gating blocks advance 100 ms */
+#define HOP_STEPS_1S 100        /* MM_LOUDNESS_RANGE_HOP_1S */
 
 #define HIST_MIN_LUFS (-70.0)
 #define HIST_BINS_PER_LU 100
@@ -85,7 +86,8 @@ mm_loudness *
 mm_loudness_new (unsigned rate, unsigned channels, unsigned flags)
 {
   if (rate < MM_RATE_MIN || rate > MM_RATE_MAX || channels < 1
-      || channels > MM_CHANNELS_MAX || (flags & ~MM_LOUDNESS_TRUE_PEAK))
+      || channels > MM_CHANNELS_MAX
+      || (flags & ~(MM_LOUDNESS_TRUE_PEAK | MM_LOUDNESS_RANGE_HOP_1S)))
     return NULL;
 
   mm_loudness *m = calloc (1, sizeof (*m));
@@ -249,12 +251,12 @@ complete_step (mm_loudness * m)
   if (m->s_energy > m->s_energy_max)
     m->s_energy_max = m->s_energy;
 
-  if (m->steps % HOP_STEPS == 0) {
-    if (m->steps >= M_STEPS)
-      histogram_add (m->blocks, m->m_energy);
-    if (m->steps >= S_STEPS)
-      histogram_add (m->st_blocks, m->s_energy);
-  }
+  unsigned range_hop = m->flags & MM_LOUDNESS_RANGE_HOP_1S ?
+      HOP_STEPS_1S : HOP_STEPS;
+  if (m->steps % HOP_STEPS == 0 && m->steps >= M_STEPS)
+    histogram_add (m->blocks, m->m_energy);
+  if (m->steps % range_hop == 0 && m->steps >= S_STEPS)
+    histogram_add (m->st_blocks, m->s_energy);
   /* Silence after sound leaves the recursions decaying into subnormals. */
   for (unsigned c = 0; c < m->channels; c++) {
     mm_biquad_flush_denormals (&m->kstate[c][0]);

@@ -28,6 +28,11 @@ typedef struct mm_loudness mm_loudness;
 /* Mode flags for mm_loudness_new.  M, S, I, LRA and sample peak are always
  * measured (they cost little); true peak needs the oversampler. */
 #define MM_LOUDNESS_TRUE_PEAK (1u << 0)
+/* Loudness-range blocks every 1 s instead of every 100 ms.  EBU Tech 3342
+ * asks for short-term values at >= 10 Hz (the default); libebur128 (and
+ * tools built on it) take one every second, which on programmes with level
+ * steps moves LRA by up to ~1.5 LU.  This flag reproduces their figure. */
+#define MM_LOUDNESS_RANGE_HOP_1S (1u << 1)
 
 /* BS.1770-4 channel weights. */
 #define MM_LOUDNESS_WEIGHT_FRONT 1.0

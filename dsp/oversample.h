@@ -1,10 +1,14 @@
 /* oversample: the one polyphase up-sampler of the DSP core.
  *
  * Used for true-peak detection (BS.1770-4 Annex 2) by the loudness meter
- * and, later, by the limiter.  A windowed-sinc prototype of
- * MM_OVERSAMPLE_TAPS_PER_PHASE taps per phase is split into `factor`
- * phases; each phase is normalised to unity DC gain so a constant input
- * never reads above itself.
+ * and, later, by the limiter.  A Kaiser-windowed sinc prototype of odd
+ * length, centred on an input sample, is split into `factor` phases:
+ * phase 0 is the input itself (delayed), so the oversampled signal passes
+ * exactly through the samples, and the other phases interpolate between
+ * them.  24 taps per phase at 2x (where more of the band sits near the
+ * input Nyquist frequency), 16 above: every phase stays within +-0.1 dB up
+ * to 0.40 fs.
+ * Each phase is normalised to unity DC gain.
  *
  * Input is one channel's contiguous float samples; every channel keeps its
  * own history, so calls for different channels may interleave freely.
@@ -14,7 +18,6 @@
 
 #include "mmdsp.h"
 
-#define MM_OVERSAMPLE_TAPS_PER_PHASE 12
 #define MM_OVERSAMPLE_FACTOR_MAX 48
 
 typedef struct mm_oversampler mm_oversampler;
@@ -31,8 +34,11 @@ int mm_oversampler_reset (mm_oversampler * os);
 
 unsigned mm_oversampler_get_factor (const mm_oversampler * os);
 
+/* Taps per phase for this factor. */
+unsigned mm_oversampler_get_taps (const mm_oversampler * os);
+
 /* Delay of the oversampled signal against the input, in input samples
- * (the prototype's group delay, rounded up). */
+ * (exact: the prototype is centred on an input sample); 0 at factor 1. */
 unsigned mm_oversampler_get_latency (const mm_oversampler * os);
 
 /* Feed n samples of channel ch; *peak receives the largest absolute value
