@@ -135,7 +135,7 @@ test_new_free (void)
   CHECK (mm_loudness_new (0, 2, 0) == NULL);
   CHECK (mm_loudness_new (48000, 0, 0) == NULL);
   CHECK (mm_loudness_new (48000, 9, 0) == NULL);
-  CHECK (mm_loudness_new (48000, 2, 1u << 1) == NULL);
+  CHECK (mm_loudness_new (48000, 2, 1u << 2) == NULL);
   CHECK (mm_loudness_new (48000, 2, 0x80000000u) == NULL);
   CHECK (mm_loudness_new (48000, 2, ~0u) == NULL);
 
