@@ -5,9 +5,11 @@
 
 #include <gst/gst.h>
 #include <gst/audio/audio.h>
-#include <gst/audio/gstaudiofilter.h>
 
+#include "gstmmlookahead.h"
 #include "loudness.h"
+#include "loudnorm.h"
+#include "mmspool.h"
 
 G_BEGIN_DECLS
 
@@ -23,12 +25,19 @@ typedef struct _GstLoudnormClass GstLoudnormClass;
 /**
  * GstLoudnormMode:
  * @GST_LOUDNORM_MODE_MEASURE: measure only; audio passes through bit-exact
+ * @GST_LOUDNORM_MODE_LIVE: one pass, dynamic gain with lookahead
+ * @GST_LOUDNORM_MODE_LINEAR: one constant gain from measured values
+ * @GST_LOUDNORM_MODE_FILE: spool, measure, then one constant gain (two-pass
+ *   in one run; non-live pipelines only)
  *
  * What loudnorm does with the audio.
  */
 typedef enum
 {
   GST_LOUDNORM_MODE_MEASURE = 0,
+  GST_LOUDNORM_MODE_LIVE = 1,
+  GST_LOUDNORM_MODE_LINEAR = 2,
+  GST_LOUDNORM_MODE_FILE = 3,
 } GstLoudnormMode;
 
 #define GST_TYPE_LOUDNORM_MODE (gst_loudnorm_mode_get_type ())
@@ -36,31 +45,41 @@ GType gst_loudnorm_mode_get_type (void);
 
 struct _GstLoudnorm
 {
-  GstAudioFilter parent;
+  GstMmLookahead parent;
 
   /* properties, under the object lock */
   GstLoudnormMode mode;
   guint64 interval;
   gboolean post_messages;
+  gdouble target, max_true_peak, range_target, lookahead_ms, offset;
+  gdouble measured_loudness, measured_true_peak, measured_range;
+  gboolean measured_loudness_set, measured_true_peak_set, measured_range_set;
 
-  /* streaming state; the meter and the counters below are also read by
-   * get_property, so they change only under the object lock */
-  mm_loudness *meter;
-  gint rate;
-  guint64 interval_frames;      /* frames per message interval */
+  /* streaming state; what get_property reads changes under the lock */
+  GstLoudnormMode active_mode;  /* the mode of the current stream */
+  mm_loudness *meter;           /* input meter of measure and file modes */
+  mm_loudnorm *norm;            /* live, linear, file (final passes) */
+  GstMmSpool *spool;            /* file mode */
+  gint rate, bpf;
+  gboolean f64;
+  gdouble gain_db;              /* linear/file: the gain chosen */
+  gboolean gain_valid;          /* linear: measured values present */
+  gdouble reduction_interval;   /* largest limiter reduction this interval */
+  gchar *normalization;         /* "measure", "dynamic", "linear", ... */
+
   guint64 frames_in_interval;   /* frames measured in the current interval */
   GstClockTime interval_start;  /* timestamp of the interval's first frame */
-  /* Timestamps are counted in frames from the last resync point, so
-   * message times stay exact (n * interval) whatever the buffer rounding. */
-  GstClockTime base_ts;         /* timestamp of the resync point */
-  guint64 base_frames;          /* frames measured since then */
+  /* Message times are counted in input frames from the last resync point,
+   * so they stay exact (n * interval) whatever the buffer rounding. */
+  GstClockTime base_ts;
+  guint64 base_frames;
   gpointer silence;             /* zeros measured for GAP buffers */
   gint warned_nonfinite;        /* atomic: the NaN/Inf warning was posted */
 };
 
 struct _GstLoudnormClass
 {
-  GstAudioFilterClass parent_class;
+  GstMmLookaheadClass parent_class;
 
   void (*reset) (GstLoudnorm * self);
 };

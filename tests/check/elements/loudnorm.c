@@ -62,6 +62,8 @@ loudnorm_harness_new (GstCaps * caps, GstBus ** bus)
   gst_object_unref (factory);
   h = gst_harness_new ("loudnorm");
   fail_unless (h != NULL);
+  /* these tests are about measure mode (the default is live) */
+  g_object_set (h->element, "mode", 0 /* measure */ , NULL);
   if (bus) {
     *bus = gst_bus_new ();
     gst_element_set_bus (h->element, *bus);
@@ -1341,15 +1343,21 @@ GST_START_TEST (test_properties_ranges)
   g_object_get (e, "post-messages", &post, NULL);
   fail_unless (post);
 
-  /* mode: measure, the default and (for now) the only value */
+  /* mode: live is the default; measure, linear and file exist */
   pspec = g_object_class_find_property (klass, "mode");
   fail_unless (G_IS_PARAM_SPEC_ENUM (pspec));
   ev = g_enum_get_value (G_PARAM_SPEC_ENUM (pspec)->enum_class,
       G_PARAM_SPEC_ENUM (pspec)->default_value);
   fail_unless (ev != NULL);
-  fail_unless_equals_string (ev->value_nick, "measure");
+  fail_unless_equals_string (ev->value_nick, "live");
   g_object_get (e, "mode", &mode, NULL);
   fail_unless_equals_int (mode, ev->value);
+  fail_unless (g_enum_get_value_by_nick (G_PARAM_SPEC_ENUM (pspec)->enum_class,
+          "measure") != NULL);
+  fail_unless (g_enum_get_value_by_nick (G_PARAM_SPEC_ENUM (pspec)->enum_class,
+          "linear") != NULL);
+  fail_unless (g_enum_get_value_by_nick (G_PARAM_SPEC_ENUM (pspec)->enum_class,
+          "file") != NULL);
 
   /* the results: read-only; before any audio, silence */
   for (guint i = 0; i < G_N_ELEMENTS (read_only_double); i++) {

@@ -1,0 +1,89 @@
+/* loudnorm: the loudness normaliser of the DSP core.
+ *
+ * Gain, then the true-peak limiter (mm_limiter), with an input and an
+ * output meter (mm_loudness) around them.  Two ways to set the gain:
+ *
+ *   MM_LOUDNORM_LIVE    one pass, dynamic: the audio is delayed by the
+ *                       lookahead, and the meter reads the input that far
+ *                       ahead of the output, so the gain is ready before
+ *                       the audio it is for.  The gain aims the integrated
+ *                       loudness at the target; the short-term loudness
+ *                       moves it only when it strays more than half the
+ *                       loudness-range target from the integrated (so
+ *                       steady material gets a steady gain, no pumping).
+ *                       Pauses (short-term 20 LU under the integrated, or
+ *                       under -70 LUFS) hold the gain.  Leading silence
+ *                       holds it too, and the first estimate is taken at
+ *                       once if the sound has not reached the output yet.
+ *   MM_LOUDNORM_LINEAR  one constant gain set by the caller (two-pass and
+ *                       album normalisation); the limiter catches what it
+ *                       pushes over the ceiling.
+ *
+ * Gain changes ramp (mm_smoother); the limiter's ceiling glides.
+ * Latency: lookahead (live only) + limiter latency, in frames, fixed at
+ * creation.
+ */
+#ifndef MM_LOUDNORM_H
+#define MM_LOUDNORM_H
+
+#include "mmdsp.h"
+#include "loudness.h"
+
+typedef struct mm_loudnorm mm_loudnorm;
+
+typedef enum
+{
+  MM_LOUDNORM_LIVE,
+  MM_LOUDNORM_LINEAR
+} mm_loudnorm_mode;
+
+#define MM_LOUDNORM_LOOKAHEAD_MIN_MS 100.0
+#define MM_LOUDNORM_LOOKAHEAD_MAX_MS 10000.0
+/* The limiter's own lookahead. */
+#define MM_LOUDNORM_LIMITER_LOOKAHEAD_MS 5.0
+/* Live gains stay within +-MM_LOUDNORM_GAIN_MAX_DB. */
+#define MM_LOUDNORM_GAIN_MAX_DB 40.0
+
+/* lookahead_ms is used by MM_LOUDNORM_LIVE only (100..10000). Defaults:
+ * target -23 LUFS, ceiling -1 dBTP, range target 7 LU, offset 0, gain 0. */
+mm_loudnorm *mm_loudnorm_new (unsigned rate, unsigned channels,
+    mm_loudnorm_mode mode, double lookahead_ms);
+void mm_loudnorm_free (mm_loudnorm ** n);
+/* Clears delay lines, meters, gain state (flush, seek). */
+int mm_loudnorm_reset (mm_loudnorm * n);
+
+/* Clears the meters only (a new programme begins: live gain decisions
+ * start over from the next audio); the audio path keeps flowing. */
+int mm_loudnorm_reset_meters (mm_loudnorm * n);
+
+/* BS.1770 weights of the input and output meters (see mm_loudness). */
+int mm_loudnorm_set_channel_weight (mm_loudnorm * n, unsigned ch, double w);
+
+int mm_loudnorm_set_target (mm_loudnorm * n, double lufs);     /* -70..0 */
+int mm_loudnorm_set_offset (mm_loudnorm * n, double lu);       /* -40..40 */
+int mm_loudnorm_set_ceiling (mm_loudnorm * n, double dbtp);    /* -9..0 */
+int mm_loudnorm_set_range_target (mm_loudnorm * n, double lu); /* 1..50 */
+/* MM_LOUDNORM_LINEAR: the constant gain, dB (-60..+60); a change ramps. */
+int mm_loudnorm_set_gain (mm_loudnorm * n, double db);
+
+unsigned mm_loudnorm_get_latency (const mm_loudnorm * n);
+
+/* n frames from `in` to `out` (interleaved, not the same memory), the
+ * output delayed by the latency.  Any split of the stream into calls gives
+ * the same output. */
+int mm_loudnorm_process_f32 (mm_loudnorm * n, const float *in, float *out,
+    size_t frames);
+int mm_loudnorm_process_f64 (mm_loudnorm * n, const double *in, double *out,
+    size_t frames);
+
+/* The gain being applied now, dB (before the limiter). */
+double mm_loudnorm_get_gain (const mm_loudnorm * n);
+/* Limiter gain reduction, dB: now, largest since the last call, and
+ * largest since reset. */
+int mm_loudnorm_get_reduction (mm_loudnorm * n, double *now_db,
+    double *max_db, double *max_total_db);
+
+const mm_loudness *mm_loudnorm_get_input_meter (const mm_loudnorm * n);
+const mm_loudness *mm_loudnorm_get_output_meter (const mm_loudnorm * n);
+
+#endif /* MM_LOUDNORM_H */
