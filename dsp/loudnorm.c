@@ -13,6 +13,7 @@
 #define PAUSE_LU 20.0           /* short-term this far under I: a pause */
 #define SETTLE_SECONDS 3        /* I alone until this much sound was heard */
 #define FIRST_BLOCK_MS 400      /* sound precedes the first gated block */
+#define ZERO_FRAMES 1024        /* silence fed in when draining */
 
 struct mm_loudnorm
 {
@@ -40,6 +41,8 @@ struct mm_loudnorm
 
   /* limiter reduction: largest since the last read, and since reset */
   double reduction_max, reduction_total;
+
+  double *zeros;                /* ZERO_FRAMES x channels, for draining */
 };
 
 static int
@@ -72,7 +75,8 @@ mm_loudnorm_new (unsigned rate, unsigned channels, mm_loudnorm_mode mode,
   n->gain = mm_smoother_new (rate, mode == MM_LOUDNORM_LIVE ? GAIN_RAMP_MS :
       LINEAR_RAMP_MS, 1.0);
   n->limiter = mm_limiter_new (rate, channels, MM_LOUDNORM_LIMITER_LOOKAHEAD_MS);
-  if (!n->in_meter || !n->out_meter || !n->gain || !n->limiter)
+  n->zeros = calloc ((size_t) ZERO_FRAMES * channels, sizeof (double));
+  if (!n->in_meter || !n->out_meter || !n->gain || !n->limiter || !n->zeros)
     goto fail;
   mm_limiter_set_ceiling (n->limiter, -1.0);
 
@@ -101,6 +105,7 @@ mm_loudnorm_free (mm_loudnorm ** pn)
   mm_smoother_free (&n->gain);
   mm_limiter_free (&n->limiter);
   free (n->ring);
+  free (n->zeros);
   free (n);
   *pn = NULL;
 }
@@ -307,13 +312,19 @@ int                                                                          \
 mm_loudnorm_process_##SUFFIX (mm_loudnorm * n, const T * in, T * out,        \
     size_t frames)                                                           \
 {                                                                            \
-  if (!n || ((!in || !out) && frames))                                       \
+  if (!n || (!out && frames))                                                \
     return MM_ERR_INVALID;                                                   \
+  const int drain = in == NULL;                                              \
   while (frames > 0) {                                                       \
     size_t len = frames;                                                     \
     if (n->mode == MM_LOUDNORM_LIVE && n->next_update - n->frames_in < len)  \
       len = (size_t) (n->next_update - n->frames_in);                        \
-    mm_loudness_add_frames_##SUFFIX (n->in_meter, in, len);                  \
+    if (drain) {                                                             \
+      len = len < ZERO_FRAMES ? len : ZERO_FRAMES;                           \
+      in = (const T *) n->zeros;                                             \
+    } else {                                                                 \
+      mm_loudness_add_frames_##SUFFIX (n->in_meter, in, len);                \
+    }                                                                        \
     if (n->mode == MM_LOUDNORM_LIVE)                                         \
       delay_##SUFFIX (n, in, out, len);                                      \
     else                                                                     \
@@ -326,7 +337,7 @@ mm_loudnorm_process_##SUFFIX (mm_loudnorm * n, const T * in, T * out,        \
       update_live_gain (n);                                                  \
       n->next_update += n->rate / UPDATES_PER_SECOND;                        \
     }                                                                        \
-    in += len * n->channels;                                                 \
+    in = drain ? NULL : in + len * n->channels;                              \
     out += len * n->channels;                                                \
     frames -= len;                                                           \
   }                                                                          \

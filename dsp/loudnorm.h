@@ -70,7 +70,8 @@ unsigned mm_loudnorm_get_latency (const mm_loudnorm * n);
 
 /* n frames from `in` to `out` (interleaved, not the same memory), the
  * output delayed by the latency.  Any split of the stream into calls gives
- * the same output. */
+ * the same output.  in == NULL drains: silence goes in, unmetered, so the
+ * held audio comes out (feed get_latency frames at the end). */
 int mm_loudnorm_process_f32 (mm_loudnorm * n, const float *in, float *out,
     size_t frames);
 int mm_loudnorm_process_f64 (mm_loudnorm * n, const double *in, double *out,

@@ -1066,7 +1066,9 @@ gst_loudnorm_process (GstMmLookahead * base, gconstpointer in, gpointer out,
   GQueue msgs = G_QUEUE_INIT;
 
   GST_OBJECT_LOCK (self);
-  if (self->norm)
+  if (self->norm && self->draining)
+    normalise_piece (self, NULL, out, frames);  /* silence, unmetered */
+  else if (self->norm)
     run_pieces (self, in, out, frames, normalise_piece, &msgs);
   GST_OBJECT_UNLOCK (self);
   post_all (self, &msgs);
@@ -1315,23 +1317,15 @@ gst_loudnorm_drain (GstMmLookahead * base)
 {
   GstLoudnorm *self = GST_LOUDNORM (base);
   GstFlowReturn ret;
-  guint64 interval_frames, base_frames;
 
   if (self->active_mode == GST_LOUDNORM_MODE_FILE) {
     ret = drain_file (self);
   } else {
-    /* the zeros that push the held audio out are not input: keep them
-     * out of the message times */
-    GST_OBJECT_LOCK (self);
-    interval_frames = self->frames_in_interval;
-    base_frames = self->base_frames;
-    self->frames_in_interval = 0;
-    GST_OBJECT_UNLOCK (self);
+    /* the zeros that push the held audio out are not input: they stay out
+     * of the input meter and the message times */
+    self->draining = TRUE;
     ret = GST_MM_LOOKAHEAD_CLASS (parent_class)->drain (base);
-    GST_OBJECT_LOCK (self);
-    self->frames_in_interval = interval_frames;
-    self->base_frames = base_frames;
-    GST_OBJECT_UNLOCK (self);
+    self->draining = FALSE;
   }
   finish_stream (self);
   return ret;

@@ -65,7 +65,8 @@ struct _GstLoudnorm
   gdouble gain_db;              /* linear/file: the gain chosen */
   gboolean gain_valid;          /* linear: measured values present */
   gdouble reduction_interval;   /* largest limiter reduction this interval */
-  gchar *normalization;         /* "measure", "dynamic", "linear", ... */
+  gchar *normalization;         /* "none", "dynamic", "linear", ... */
+  gboolean draining;            /* streaming thread: the EOS drain runs */
 
   guint64 frames_in_interval;   /* frames measured in the current interval */
   GstClockTime interval_start;  /* timestamp of the interval's first frame */
