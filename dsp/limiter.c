@@ -1,27 +1,38 @@
 /* limiter: true-peak lookahead limiter (see limiter.h).
  *
  * Non-finite samples (and, in f64, samples beyond the float range) are
- * replaced by 0 before anything else sees them.
+ * replaced by 0 before anything else sees them; so are non-finite
+ * pre-gains.
  *
- * Signal flow, per input frame n (times in input frames):
+ * Signal flow, per input frame n (times in input frames); x is the raw
+ * input, p the pre-gain given with it (1 without one):
  *
  *   detector   every channel goes through the oversampler (factor for
- *              >= 176.4 kHz); q[n] is the largest |value| of the
- *              oversampled frame over all channels and phases.  The
- *              oversampler delays by D = taps / 2 frames, so q[n] covers
- *              the signal on [n - D, n - D + 1): the sample n - D and the
- *              inter-sample values after it.
- *   required   r[m] = min (1, c / max (q[m + D - 1], q[m + D])) for the
- *              audio sample m = n - D: the gain that keeps sample m and
- *              the inter-sample values on both sides of it under the
- *              detection ceiling c.
- *   hold       h[m] = min r[m .. m + H - 1], a sliding-window minimum
- *              (monotonic deque in a ring, O(1) amortised) over the
- *              lookahead window of H = lookahead + 1 frames.
+ *              >= 176.4 kHz, mm_oversampler_peak_envelope); e_c[n] is the
+ *              largest |value| of channel c's oversampled frame, q[n] the
+ *              largest over the channels.  The oversampler delays by
+ *              D = taps / 2 frames, so q[n] covers the raw signal on
+ *              [n - D, n - D + 1): the sample n - D and the inter-sample
+ *              values after it.
+ *   required   r[m] = min (1, c / (|p[m]| max (q[m + D - 1], q[m + D])))
+ *              for the audio sample m = n - D: the gain that keeps sample
+ *              m of p x, and the inter-sample values of p x on both sides
+ *              of it, under the detection ceiling c, where p is taken at
+ *              m on both sides (the pre-gain is the caller's slow ramp:
+ *              over one frame it is constant to far better than the
+ *              detection margin).
+ *   hold       h[m] = min r[m .. m + H - 1] over the lookahead window of
+ *              H = lookahead + 1 frames: a sliding-window minimum by van
+ *              Herk / Gil-Werman (frames in segments of H, aligned to the
+ *              frame count: h = min (prefix minimum of this segment,
+ *              suffix minimum of the previous one), exact, O(1) per frame
+ *              and no data-dependent branches.
  *   release    h'[m] = h[m] when h falls; otherwise it rises towards h by
  *              a one-pole step whose time constant is the release time
  *              times 1..3 (program dependent, see above process), aiming
- *              RELEASE_EPS past h so that it arrives, and never above h.
+ *              RELEASE_EPS past h so that it arrives, and never above h:
+ *              h' = min (h, (1 - k) h' + k (h + RELEASE_EPS)), which is h
+ *              whenever h <= h' (the blend then lies above h).
  *              So h' <= h, and h' == 1 exactly once released.
  *   attack     two cascaded moving averages (box filters) of A and B
  *              frames, A + B - 1 = K <= H - E, smooth h' into the gain
@@ -30,8 +41,18 @@
  *              such h[j] is a minimum over a window that contains m (it
  *              spans j .. j + H - 1 >= m), so
  *
- *                  G[m] <= r[m]       for every m, exactly.
+ *                  G[m] <= r[m]       for every m,
  *
+ *              exactly but for the rounding of the final scaling (sum_b
+ *              times the rounded 1 / (A B 2^40): 3 ulp, 1e-15).  With the pre-gain, the output is y = G p x, so at
+ *              every detector point next to sample m (the sample and the
+ *              inter-sample values on either side)
+ *
+ *                  |y| <= G[m] |p[m]| max (q[m+D-1], q[m+D]) <= c:
+ *
+ *              pre-gain and limiting share the one detector, which runs
+ *              on the raw input, and the pre-gain can push the signal as
+ *              far over the ceiling as it likes.
  *              The attack is an S-curve of K frames that ends E frames
  *              before the peak (E = D, at most half the window), so the
  *              gain is already flat across most of the interpolation
@@ -39,8 +60,9 @@
  *              inter-sample values then are the input's times the gain, as
  *              the detector assumed.  The largest gain step per frame is
  *              (gain change) / max (A, B), about 2 / lookahead.
- *   output     y[m] = G[m] x[m], from a delay line of L = H - 1 + D =
- *              lookahead + D frames: that is mm_limiter_get_latency.
+ *   output     y[m] = G[m] p[m] x[m], from a delay line of L = H - 1 + D =
+ *              lookahead + D frames holding p x: that is
+ *              mm_limiter_get_latency.
  *
  * The ceiling the detector works to is the set ceiling lowered by
  * DETECT_MARGIN_DB = 0.1 dB, for what a meter may see above the
@@ -56,6 +78,17 @@
  * filters so their running sums are exact integers: no drift, gain exactly
  * 1.0 whenever nothing is limited (bit-exact pass-through), and the same
  * output for any split of the stream into calls.
+ *
+ * Peaks and loss come from the same detector: the input peak of channel c
+ * is the largest e_c; the output peak the largest e_c[m] |p[m]| G[m]
+ * (e_c delayed to meet the gain of its frame); the loss sums (p x)^2 and
+ * y^2 as the frames leave the delay line.
+ *
+ * Work is done a block at a time, stage by stage (detector, required
+ * gains, the per-frame gain recursion, peaks, output), so every stage but
+ * the recursion is a flat loop the compiler vectorises; a stretch where
+ * nothing needs limiting and nothing is being released skips the
+ * recursion (the gain is 1, the state does not move).
  */
 #include "limiter.h"
 
@@ -67,7 +100,22 @@
 #include "smooth.h"
 #include "vector.h"
 
-#define BLOCK 256               /* frames per detector pass */
+#if defined(__GNUC__)
+/* Vectors for the loops the compiler would not vectorise by itself
+ * (reductions it may not reorder, selects it will not if-convert).
+ * Unaligned access through the aligned(4/8) types. */
+typedef float v8sf __attribute__ ((vector_size (32)));
+typedef float v8sf_u __attribute__ ((vector_size (32), aligned (4)));
+typedef int32_t v8si __attribute__ ((vector_size (32)));
+typedef double v4df __attribute__ ((vector_size (32)));
+typedef double v4df_u __attribute__ ((vector_size (32), aligned (8)));
+typedef float v4sf __attribute__ ((vector_size (16)));
+typedef float v4sf_u __attribute__ ((vector_size (16), aligned (4)));
+typedef int32_t v4si __attribute__ ((vector_size (16)));
+typedef int64_t v4di __attribute__ ((vector_size (32)));
+#endif
+
+#define BLOCK 256               /* frames per pass */
 #define MIN_DETECT_RATE 176400u
 #define DETECT_MARGIN_DB 0.1
 #define CEILING_MIN_DB (-20.0)
@@ -82,6 +130,9 @@
 #define RELEASE_STRETCH 2.0
 /* Time constant of the "limiting activity" follower. */
 #define ACTIVITY_MS 1000.0
+/* The activity (a 1 s follower) is updated every ACTIVITY_EVERY frames,
+ * on frame numbers that are multiples of it (a power of two). */
+#define ACTIVITY_EVERY 16
 /* Reduction (linear 1 - h) at which the activity target is full: 6 dB. */
 #define ACTIVITY_FULL 0.5
 /* The release aims this far above its goal so it ends in finite time. */
@@ -95,11 +146,12 @@ struct mm_limiter
   unsigned rate, channels;
   unsigned factor, det_delay;   /* oversampling factor, its delay D */
   unsigned hold;                /* H: window of the running minimum */
+  unsigned lookahead;           /* H - 1 */
   unsigned box_a, box_b;        /* attack filter lengths */
   unsigned latency;             /* lookahead + D */
 
   double release_ms, release_coef;      /* base one-pole step */
-  double activity_coef;
+  double activity_coef;         /* per ACTIVITY_EVERY frames */
   double ceiling_db;
 
   mm_oversampler *os;
@@ -107,25 +159,37 @@ struct mm_limiter
 
   /* Scratch for one block. */
   float *plane;                 /* channels x BLOCK: detector input */
-  float *up;                    /* BLOCK x factor: one channel oversampled */
-  float *peak;                  /* BLOCK: q per frame */
+  float *env;                   /* channels x BLOCK: e_c */
+  float *peak;                  /* 1 + BLOCK: q of the previous frame, then q */
   float *ceil;                  /* BLOCK: c per frame */
+  double *gain;                 /* BLOCK: G per frame */
+  float *gainf;                 /* BLOCK: the same in float */
+  double *wide;                 /* BLOCK x channels: G, then p, per sample */
+  double *wide_p;
 
   /* State (see the comment above process). */
-  double *delay;                /* latency x channels, interleaved */
+  float *pre;                   /* D + BLOCK: |p| of the last D frames, then the block's */
+  double *delay;                /* latency x channels, interleaved: p x */
   unsigned dpos;
-  double *dq_val;               /* hold deque: values ... */
-  uint64_t *dq_time;            /* ... and their frame numbers */
-  unsigned dq_head, dq_count;
+  float *env_delay;             /* channels x lookahead: e_c |p|, awaiting G */
+  unsigned epos;
+  double *seg;                  /* H: r of the current segment */
+  double *suffix;               /* H + 1: suffix minima of the previous one */
+  unsigned seg_pos;
+  int seg_any;                  /* some r of the segment is under 1 */
+  int suffix_one;               /* suffix is all 1 */
+  double prefix;                /* minimum of seg[0 .. seg_pos - 1] */
   uint64_t t;
-  float q_prev;
   double held;                  /* h' */
   double activity;
+  double rel_k;                 /* release step k for the activity now */
   int64_t *ring_a, *ring_b;
   int64_t sum_a, sum_b;
   unsigned pos_a, pos_b;
-  double norm;                  /* A * B * Q_ONE */
-  double gain, min_gain;
+  double inv_norm;              /* 1 / (A * B * Q_ONE), rounded */
+  double last_gain, min_gain;
+  double in_peak[MM_CHANNELS_MAX], out_peak[MM_CHANNELS_MAX];
+  double energy_in, energy_out;
 };
 
 static double
@@ -155,6 +219,7 @@ mm_limiter_new (unsigned rate, unsigned channels, double lookahead_ms)
   l->det_delay = mm_oversampler_get_latency (l->os);
 
   unsigned lookahead = (unsigned) lround (lookahead_ms * 0.001 * rate);
+  l->lookahead = lookahead;
   l->hold = lookahead + 1;
   /* Guard E: the attack ends up to D frames (half the window at most)
    * before the peak. */
@@ -167,7 +232,7 @@ mm_limiter_new (unsigned rate, unsigned channels, double lookahead_ms)
    * largest window, 10 ms at 384 kHz, A B is 3.7e6 < 2^22). */
   if ((uint64_t) l->box_a * l->box_b >= ((uint64_t) 1 << (62 - Q_BITS)))
     goto fail;
-  l->norm = (double) l->box_a * l->box_b * (double) Q_ONE;
+  l->inv_norm = 1.0 / ((double) l->box_a * l->box_b * (double) Q_ONE);
 
   l->ceiling = mm_smoother_new (rate, CEILING_RAMP_MS,
       mm_db_to_linear (DEFAULT_CEILING_DB - DETECT_MARGIN_DB));
@@ -176,19 +241,27 @@ mm_limiter_new (unsigned rate, unsigned channels, double lookahead_ms)
   l->ceiling_db = DEFAULT_CEILING_DB;
   l->release_ms = DEFAULT_RELEASE_MS;
   l->release_coef = one_pole_coef (DEFAULT_RELEASE_MS, rate);
-  l->activity_coef = one_pole_coef (ACTIVITY_MS, rate);
+  l->activity_coef = 1.0 - exp (-1000.0 * ACTIVITY_EVERY / (ACTIVITY_MS * rate));
 
-  l->plane = malloc ((size_t) channels * BLOCK * sizeof (float));
-  l->up = malloc ((size_t) BLOCK * l->factor * sizeof (float));
-  l->peak = malloc (BLOCK * sizeof (float));
+  const size_t C = channels;
+  l->plane = malloc (C * BLOCK * sizeof (float));
+  l->env = malloc (C * BLOCK * sizeof (float));
+  l->peak = malloc ((1 + BLOCK) * sizeof (float));
   l->ceil = malloc (BLOCK * sizeof (float));
-  l->delay = malloc ((size_t) l->latency * channels * sizeof (double));
-  l->dq_val = malloc ((size_t) l->hold * sizeof (double));
-  l->dq_time = malloc ((size_t) l->hold * sizeof (uint64_t));
+  l->gain = malloc (BLOCK * sizeof (double));
+  l->gainf = malloc (BLOCK * sizeof (float));
+  l->wide = malloc (C * BLOCK * sizeof (double));
+  l->wide_p = malloc (C * BLOCK * sizeof (double));
+  l->pre = malloc ((l->det_delay + BLOCK) * sizeof (float));
+  l->delay = malloc ((size_t) l->latency * C * sizeof (double));
+  l->env_delay = malloc ((size_t) lookahead * C * sizeof (float));
+  l->seg = malloc ((size_t) l->hold * sizeof (double));
+  l->suffix = malloc (((size_t) l->hold + 1) * sizeof (double));
   l->ring_a = malloc ((size_t) l->box_a * sizeof (int64_t));
   l->ring_b = malloc ((size_t) l->box_b * sizeof (int64_t));
-  if (!l->plane || !l->up || !l->peak || !l->ceil || !l->delay || !l->dq_val
-      || !l->dq_time || !l->ring_a || !l->ring_b)
+  if (!l->plane || !l->env || !l->peak || !l->ceil || !l->gainf || !l->gain
+      || !l->wide || !l->wide_p || !l->pre || !l->delay || !l->env_delay
+      || !l->seg || !l->suffix || !l->ring_a || !l->ring_b)
     goto fail;
 
   mm_limiter_reset (l);
@@ -208,16 +281,28 @@ mm_limiter_free (mm_limiter ** pl)
   mm_oversampler_free (&l->os);
   mm_smoother_free (&l->ceiling);
   free (l->plane);
-  free (l->up);
+  free (l->env);
   free (l->peak);
   free (l->ceil);
+  free (l->gainf);
+  free (l->gain);
+  free (l->wide);
+  free (l->wide_p);
+  free (l->pre);
   free (l->delay);
-  free (l->dq_val);
-  free (l->dq_time);
+  free (l->env_delay);
+  free (l->seg);
+  free (l->suffix);
   free (l->ring_a);
   free (l->ring_b);
   free (l);
   *pl = NULL;
+}
+
+static void
+update_release_step (mm_limiter * l)
+{
+  l->rel_k = l->release_coef / (1.0 + RELEASE_STRETCH * l->activity);
 }
 
 int
@@ -225,15 +310,27 @@ mm_limiter_reset (mm_limiter * l)
 {
   if (!l)
     return MM_ERR_INVALID;
+  const size_t C = l->channels;
   mm_oversampler_reset (l->os);
   mm_smoother_set_value (l->ceiling, mm_smoother_get_target (l->ceiling));
-  memset (l->delay, 0, (size_t) l->latency * l->channels * sizeof (double));
+  memset (l->delay, 0, (size_t) l->latency * C * sizeof (double));
   l->dpos = 0;
-  l->dq_head = l->dq_count = 0;
+  memset (l->env_delay, 0, (size_t) l->lookahead * C * sizeof (float));
+  l->epos = 0;
+  for (unsigned i = 0; i < l->det_delay; i++)
+    l->pre[i] = 1.0f;
+  l->peak[0] = 0.0f;
+  /* Before the first frame every r counts as 1 (nothing to limit). */
+  for (unsigned i = 0; i <= l->hold; i++)
+    l->suffix[i] = 1.0;
+  l->seg_pos = 0;
+  l->seg_any = 0;
+  l->suffix_one = 1;
+  l->prefix = 1.0;
   l->t = 0;
-  l->q_prev = 0.0f;
   l->held = 1.0;
   l->activity = 0.0;
+  update_release_step (l);
   for (unsigned i = 0; i < l->box_a; i++)
     l->ring_a[i] = Q_ONE;
   l->sum_a = (int64_t) l->box_a * Q_ONE;
@@ -241,7 +338,10 @@ mm_limiter_reset (mm_limiter * l)
     l->ring_b[i] = l->sum_a;
   l->sum_b = (int64_t) l->box_b * l->sum_a;
   l->pos_a = l->pos_b = 0;
-  l->gain = l->min_gain = 1.0;
+  l->last_gain = l->min_gain = 1.0;
+  for (unsigned c = 0; c < C; c++)
+    l->in_peak[c] = l->out_peak[c] = 0.0;
+  l->energy_in = l->energy_out = 0.0;
   return MM_OK;
 }
 
@@ -262,6 +362,7 @@ mm_limiter_set_release (mm_limiter * l, double ms)
     return MM_ERR_INVALID;
   l->release_ms = ms;
   l->release_coef = one_pole_coef (ms, l->rate);
+  update_release_step (l);
   return MM_OK;
 }
 
@@ -278,102 +379,282 @@ mm_limiter_get_reduction (mm_limiter * l, double *now_db, double *max_db)
     return MM_ERR_INVALID;
   /* -0.0 never: a gain of 1 reads 0 dB. */
   if (now_db)
-    *now_db = l->gain < 1.0 ? -mm_linear_to_db (l->gain) : 0.0;
+    *now_db = l->last_gain < 1.0 ? -mm_linear_to_db (l->last_gain) : 0.0;
   if (max_db)
     *max_db = l->min_gain < 1.0 ? -mm_linear_to_db (l->min_gain) : 0.0;
-  l->min_gain = l->gain;
+  l->min_gain = l->last_gain;
   return MM_OK;
 }
 
-/* Detector for one block: sanitises the deinterleaved planes in l->plane,
- * writes q per frame to l->peak.  Phase 0 of the oversampler is the
- * sample itself, so q never misses a sample peak; a NaN the interpolator
- * might make of huge inputs never wins the comparison. */
+int
+mm_limiter_get_input_peak (const mm_limiter * l, unsigned ch, double *peak)
+{
+  if (!l || ch >= l->channels || !peak)
+    return MM_ERR_INVALID;
+  *peak = l->in_peak[ch];
+  return MM_OK;
+}
+
+int
+mm_limiter_get_output_peak (const mm_limiter * l, unsigned ch, double *peak)
+{
+  if (!l || ch >= l->channels || !peak)
+    return MM_ERR_INVALID;
+  *peak = l->out_peak[ch];
+  return MM_OK;
+}
+
+int
+mm_limiter_get_loss (const mm_limiter * l, double *db)
+{
+  if (!l || !db)
+    return MM_ERR_INVALID;
+  *db = l->energy_in > 0.0 && l->energy_out > 0.0 ?
+      10.0 * log10 (l->energy_in / l->energy_out) : 0.0;
+  return MM_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* The stages of one block of n <= BLOCK frames. */
+
+/* Detector: sanitises the planes, e_c into l->env, q into l->peak + 1,
+ * the input peaks. */
 static void
 detect (mm_limiter * l, size_t n)
 {
-  const unsigned L = l->factor;
-  for (unsigned c = 0; c < l->channels; c++) {
-    float *p = l->plane + (size_t) c * BLOCK;
+  const unsigned C = l->channels;
+  float *q = l->peak + 1;
+  for (unsigned c = 0; c < C; c++) {
+    float *p = l->plane + (size_t) c * BLOCK, *e = l->env + (size_t) c * BLOCK;
     mm_vector_sanitize_f32 (p, n);
-    mm_oversampler_upsample (l->os, c, p, n, l->up);
-    for (size_t i = 0; i < n; i++) {
-      float m = c ? l->peak[i] : 0.0f;
-      const float *u = l->up + i * L;
-      for (unsigned k = 0; k < L; k++) {
-        float a = fabsf (u[k]);
-        m = a > m ? a : m;
-      }
-      l->peak[i] = m;
+    memset (e, 0, n * sizeof (float));
+    mm_oversampler_peak_envelope (l->os, c, p, n, e);
+    double m = mm_vector_abs_max_f32 (e, n, 0.0f);
+    l->in_peak[c] = m > l->in_peak[c] ? m : l->in_peak[c];
+    if (c == 0) {
+      memcpy (q, e, n * sizeof (float));
+    } else {
+      for (size_t i = 0; i < n; i++)
+        q[i] = e[i] > q[i] ? e[i] : q[i];
     }
   }
 }
 
-/* The gain computer, one frame: from q (the detector's newest frame) and
- * c (the detection ceiling) to the gain G for the frame leaving the delay
- * line now (the state is described above process). */
-static inline double
-gain_step (mm_limiter * l, float q, double c)
+/* Required gains of `len` frames into r; returns non-zero when any is
+ * under 1.  q holds the previous frame's q in front of the first one.
+ * First |p| max (q) (exact in double) and whether any exceeds c; only
+ * then the divisions, where qp <= c gives c / c = 1 exactly (no branch,
+ * so the loop vectorises). */
+MM_VECTOR_CLONES static int
+required (const float *restrict q, const float *restrict pre,
+    const float *restrict ceil, double *restrict r, size_t len)
 {
-  /* Required gain. */
-  float qm = q > l->q_prev ? q : l->q_prev;
-  l->q_prev = q;
-  double r = qm > c ? c / qm : 1.0;
-
-  /* Running minimum over the last H frames. */
-  const unsigned H = l->hold;
-  uint64_t t = l->t++;
-  if (l->dq_count && l->dq_time[l->dq_head] + H <= t) {
-    l->dq_head = l->dq_head + 1 == H ? 0 : l->dq_head + 1;
-    l->dq_count--;
+  int any = 0;
+  size_t i = 0;
+#if defined(__GNUC__)
+  v4df over = { 0 };             /* largest qp - c */
+  for (; i + 4 <= len; i += 4) {
+    v4sf q0 = *(const v4sf_u *) (q + i), q1 = *(const v4sf_u *) (q + i + 1);
+    v4si gt = q1 > q0;
+    v4sf qm = (v4sf) ((gt & (v4si) q1) | (~gt & (v4si) q0));
+    v4sf pv = *(const v4sf_u *) (pre + i), cv = *(const v4sf_u *) (ceil + i);
+    v4df qp = __builtin_convertvector (qm, v4df)
+        * __builtin_convertvector (pv, v4df);
+    v4df d = qp - __builtin_convertvector (cv, v4df);
+    v4di gt2 = d > over;
+    over = (v4df) ((gt2 & (v4di) d) | (~gt2 & (v4di) over));
+    *(v4df_u *) (r + i) = qp;
   }
-  while (l->dq_count) {
-    unsigned back = l->dq_head + l->dq_count - 1;
-    back = back >= H ? back - H : back;
-    if (l->dq_val[back] < r)
-      break;
-    l->dq_count--;
+  any = over[0] > 0.0 || over[1] > 0.0 || over[2] > 0.0 || over[3] > 0.0;
+#endif
+  for (; i < len; i++) {
+    float qm = q[i + 1] > q[i] ? q[i + 1] : q[i];
+    double qp = (double) qm * (double) pre[i];
+    any |= qp > (double) ceil[i];
+    r[i] = qp;
   }
-  unsigned slot = l->dq_head + l->dq_count;
-  slot = slot >= H ? slot - H : slot;
-  l->dq_val[slot] = r;
-  l->dq_time[slot] = t;
-  l->dq_count++;
-  double h = l->dq_val[l->dq_head];
+  if (!any) {
+    for (i = 0; i < len; i++)
+      r[i] = 1.0;
+    return 0;
+  }
+  for (i = 0; i < len; i++) {
+    double c = ceil[i], d = r[i] > c ? r[i] : c;
+    r[i] = c / d;
+  }
+  return 1;
+}
 
-  /* Program-dependent release: the activity follows the required
-   * reduction while there is one, holds while the gain is released, and
-   * decays once it is back at 1. */
-  double held = l->held;
-  if (h < 1.0 || held >= 1.0) {
+/* The activity, every ACTIVITY_EVERY frames: follows the required
+ * reduction while there is one, holds while the gain is released, decays
+ * once it is back at 1; then the release step for it. */
+static void
+activity_step (mm_limiter * l, double h, double held)
+{
+  if ((h < 1.0 || held >= 1.0) && (h < 1.0 || l->activity > 0.0)) {
     double target = (1.0 - h) * (1.0 / ACTIVITY_FULL);
     target = target > 1.0 ? 1.0 : target;
     double act = l->activity + (target - l->activity) * l->activity_coef;
     l->activity = act < 1e-12 ? 0.0 : act;
+    update_release_step (l);
   }
+}
 
-  if (h <= held) {
-    held = h;
-  } else {
-    double k = l->release_coef / (1.0 + RELEASE_STRETCH * l->activity);
-    held += (h - held + RELEASE_EPS) * k;
-    held = held > h ? h : held;
+/* The gain recursion over `len` frames of one segment (seg_pos + len <= H):
+ * r (already in l->seg from seg_pos on) to sum_b per frame in sb.  In
+ * stretches that end where an activity update is due or a box filter's
+ * ring wraps, so the inner loop has no branch: the chain that sets its
+ * pace is h' (a multiply-add and a minimum per frame). */
+MM_VECTOR_CLONES static void
+recursion (mm_limiter * l, size_t len, double *restrict sb)
+{
+  const double *seg = l->seg + l->seg_pos;
+  const double *suffix = l->suffix + l->seg_pos + 1;
+  double prefix = l->prefix, held = l->held;
+  double k = l->rel_k, omk = 1.0 - k, ke = RELEASE_EPS * k;
+  int64_t sum_a = l->sum_a, sum_b = l->sum_b;
+  unsigned pos_a = l->pos_a, pos_b = l->pos_b;
+  const unsigned A = l->box_a, B = l->box_b;
+  uint64_t t = l->t;
+  size_t i = 0;
+
+  while (i < len) {
+    if ((t & (ACTIVITY_EVERY - 1)) == 0) {
+      double r = seg[i], s = suffix[i], p = r < prefix ? r : prefix;
+      activity_step (l, p < s ? p : s, held);
+      k = l->rel_k;
+      omk = 1.0 - k;
+      ke = RELEASE_EPS * k;
+    }
+    size_t n = len - i;
+    n = n < ACTIVITY_EVERY - (t & (ACTIVITY_EVERY - 1)) ? n :
+        ACTIVITY_EVERY - (t & (ACTIVITY_EVERY - 1));
+    n = n < A - pos_a ? n : A - pos_a;
+    n = n < B - pos_b ? n : B - pos_b;
+    int64_t *ra = l->ring_a + pos_a, *rb = l->ring_b + pos_b;
+    for (size_t j = 0; j < n; j++) {
+      double r = seg[i + j], s = suffix[i + j];
+      prefix = r < prefix ? r : prefix;
+      double h = prefix < s ? prefix : s;
+      /* (1 - k) h' + k (h + eps), never above h (and h when h <= h') */
+      double rise = held * omk + (h * k + ke);
+      held = rise < h ? rise : h;
+      int64_t v = (int64_t) (held * (double) Q_ONE);
+      sum_a += v - ra[j];
+      ra[j] = v;
+      sum_b += sum_a - rb[j];
+      rb[j] = sum_a;
+      sb[i + j] = (double) sum_b;
+    }
+    pos_a = pos_a + n == A ? 0 : pos_a + (unsigned) n;
+    pos_b = pos_b + n == B ? 0 : pos_b + (unsigned) n;
+    t += n;
+    i += n;
   }
+  l->prefix = prefix;
   l->held = held;
+  l->sum_a = sum_a;
+  l->sum_b = sum_b;
+  l->pos_a = pos_a;
+  l->pos_b = pos_b;
+  l->t = t;
+}
 
-  /* Attack: two box filters on the quantised gain (exact integer sums). */
-  int64_t v = (int64_t) (held * (double) Q_ONE);
-  l->sum_a += v - l->ring_a[l->pos_a];
-  l->ring_a[l->pos_a] = v;
-  l->pos_a = l->pos_a + 1 == l->box_a ? 0 : l->pos_a + 1;
-  l->sum_b += l->sum_a - l->ring_b[l->pos_b];
-  l->ring_b[l->pos_b] = l->sum_a;
-  l->pos_b = l->pos_b + 1 == l->box_b ? 0 : l->pos_b + 1;
+/* G = sum_b / (A B 2^40) for `len` frames, in place, as a product with
+ * the rounded reciprocal (a division per frame costs more than all the
+ * rest of this); full box filters give exactly 1.  Returns the smallest. */
+MM_VECTOR_CLONES static double
+divide (double *restrict g, size_t len, double full, double inv_norm)
+{
+  double m = 1.0;
+  size_t j = 0;
+#if defined(__GNUC__)
+  if (len >= 4) {
+    const v4df f = { full, full, full, full };
+    const v4df inv = { inv_norm, inv_norm, inv_norm, inv_norm };
+    const v4df one = { 1.0, 1.0, 1.0, 1.0 };
+    v4df lane = one;
+    for (; j + 4 <= len; j += 4) {
+      v4df x = *(v4df_u *) (g + j);
+      v4di eq = x == f;
+      v4df y = (v4df) ((eq & (v4di) one) | (~eq & (v4di) (x * inv)));
+      *(v4df_u *) (g + j) = y;
+      v4di lt = y < lane;
+      lane = (v4df) ((lt & (v4di) y) | (~lt & (v4di) lane));
+    }
+    for (unsigned u = 0; u < 4; u++)
+      m = lane[u] < m ? lane[u] : m;
+  }
+#endif
+  for (; j < len; j++) {
+    g[j] = g[j] == full ? 1.0 : g[j] * inv_norm;
+    m = g[j] < m ? g[j] : m;
+  }
+  return m;
+}
 
-  double g = (double) l->sum_b / l->norm;
-  l->gain = g;
-  l->min_gain = g < l->min_gain ? g : l->min_gain;
-  return g;
+/* Required gains and the gain recursion for the block: G into l->gain and
+ * l->gainf.  Frames go in runs that stay within one segment of H frames;
+ * a run with nothing to limit, the hold window clear (prefix and the
+ * previous segment's suffix at 1), the release done and the box filters
+ * full of ones leaves the state as it is: its gains are 1 and only the
+ * activity decays. */
+MM_VECTOR_CLONES static void
+gains (mm_limiter * l, size_t n)
+{
+  const unsigned H = l->hold;
+  const int64_t full = (int64_t) l->box_b * l->box_a * Q_ONE;
+  double *g = l->gain, gmin = 1.0;
+  size_t i = 0;
+
+  while (i < n) {
+    size_t len = H - l->seg_pos;
+    len = len < n - i ? len : n - i;
+    if (l->seg_pos == 0)
+      l->prefix = 1.0;
+    int any = required (l->peak + i, l->pre + i, l->ceil + i,
+        l->seg + l->seg_pos, len);
+    l->seg_any |= any;
+    if (!any && l->prefix == 1.0 && l->suffix[l->seg_pos + 1] == 1.0
+        && l->held == 1.0 && l->sum_b == full) {
+      for (size_t j = 0; j < len; j++)
+        g[i + j] = 1.0;
+      uint64_t t = l->t, end = t + len;
+      for (t = (t + ACTIVITY_EVERY - 1) & ~(uint64_t) (ACTIVITY_EVERY - 1);
+          t < end; t += ACTIVITY_EVERY)
+        activity_step (l, 1.0, 1.0);
+      l->t = end;
+    } else {
+      recursion (l, len, g + i);
+      double m = divide (g + i, len, (double) full, l->inv_norm);
+      gmin = m < gmin ? m : gmin;
+    }
+    l->seg_pos += (unsigned) len;
+    if (l->seg_pos == H) {
+      /* The segment is complete: its suffix minima serve the next (all 1
+       * when it had nothing to limit: no need to write them again). */
+      if (l->seg_any) {
+        double m = 1.0;
+        for (unsigned j = H; j-- > 0;) {
+          m = l->seg[j] < m ? l->seg[j] : m;
+          l->suffix[j] = m;
+        }
+      } else if (!l->suffix_one) {
+        for (unsigned j = 0; j < H; j++)
+          l->suffix[j] = 1.0;
+      }
+      l->suffix_one = !l->seg_any;
+      l->seg_any = 0;
+      l->seg_pos = 0;
+    }
+    i += len;
+  }
+  float *restrict gf = l->gainf;
+  for (size_t j = 0; j < n; j++)
+    gf[j] = (float) g[j];
+  if (n)
+    l->last_gain = g[n - 1];
+  l->min_gain = gmin < l->min_gain ? gmin : l->min_gain;
 }
 
 /* A sample for the delay line: non-finite (and beyond float range, which
@@ -384,70 +665,240 @@ clean (double x)
   return fabs (x) <= FLT_MAX ? x : 0.0;
 }
 
-/* process: detector over a block, then per frame the gain computer and
- * the delay line.  State, all cleared by mm_limiter_reset:
+/* The delay line of e |p| for one channel: len frames out (times the gain
+ * of their frame; the largest, or m, is returned) and in. */
+MM_VECTOR_CLONES static float
+peak_through (float *restrict d, const float *restrict e,
+    const float *restrict pre, const float *restrict g, size_t len, float m)
+{
+  size_t j = 0;
+#if defined(__GNUC__)
+  if (len >= 8) {
+    v8sf lane = { m, m, m, m, m, m, m, m };
+    for (; j + 8 <= len; j += 8) {
+      v8sf v = *(v8sf_u *) (d + j) * *(const v8sf_u *) (g + j);
+      *(v8sf_u *) (d + j) = *(const v8sf_u *) (e + j)
+          * *(const v8sf_u *) (pre + j);
+      v8si gt = v > lane;
+      lane = (v8sf) ((gt & (v8si) v) | (~gt & (v8si) lane));
+    }
+    for (unsigned u = 0; u < 8; u++)
+      m = lane[u] > m ? lane[u] : m;
+  }
+#endif
+  for (; j < len; j++) {
+    float v = d[j] * g[j];
+    d[j] = e[j] * pre[j];
+    m = v > m ? v : m;
+  }
+  return m;
+}
+
+/* Output peaks: e_c |p| goes into its delay line (lookahead frames, to
+ * meet the gain of its frame); what comes out, times G, is the output's
+ * envelope. */
+static void
+output_peaks (mm_limiter * l, size_t n)
+{
+  const unsigned C = l->channels, N = l->lookahead;
+  size_t i = 0;
+  unsigned pos = l->epos;
+  while (i < n) {
+    size_t len = N - pos < n - i ? N - pos : n - i;
+    for (unsigned c = 0; c < C; c++) {
+      float m = peak_through (l->env_delay + (size_t) c * N + pos,
+          l->env + (size_t) c * BLOCK + i, l->pre + i, l->gainf + i, len,
+          0.0f);
+      l->out_peak[c] = m > l->out_peak[c] ? m : l->out_peak[c];
+    }
+    pos = pos + len == N ? 0 : pos + (unsigned) len;
+    i += len;
+  }
+  l->epos = pos;
+}
+
+/* The delay line of the audio: len samples of f (f32 or f64) go in as
+ * clean (x) p (p NULL: 1), the oldest come out times g; the sums of
+ * squares of what comes out, before and after g, are added to e[0] and
+ * e[1].  The vector body and the scalar tail compute each sample alike
+ * (one rounding per product); only the sums differ in their order. */
+#define DEFINE_THROUGH(fmt, ctype)                                            \
+MM_VECTOR_CLONES static void                                                  \
+through_##fmt (ctype * restrict f, double *restrict d,                        \
+    const double *restrict g, const double *restrict p, size_t len,           \
+    double e[2])                                                              \
+{                                                                             \
+  size_t k = 0;                                                               \
+  double ea = 0.0, eb = 0.0;                                                  \
+  THROUGH_VECTOR_##fmt                                                        \
+  for (; k < len; k++) {                                                      \
+    double x = clean ((double) f[k]), o = d[k], y = o * g[k];                 \
+    f[k] = (ctype) y;                                                         \
+    d[k] = p ? x * p[k] : x;                                                  \
+    ea += o * o;                                                              \
+    eb += y * y;                                                              \
+  }                                                                           \
+  e[0] += ea;                                                                 \
+  e[1] += eb;                                                                 \
+}
+
+#if defined(__GNUC__)
+/* Four samples at a time: x = f widened, kept where |x| <= FLT_MAX (NaN
+ * fails that too). */
+#define THROUGH_VECTOR(LOAD, STORE)                                           \
+  if (len >= 4) {                                                             \
+    const v4df lim = { FLT_MAX, FLT_MAX, FLT_MAX, FLT_MAX };                  \
+    v4df a = { 0 }, b = { 0 };                                                \
+    for (; k + 4 <= len; k += 4) {                                            \
+      v4df x = LOAD (f + k);                                                  \
+      v4df ax = (v4df) ((v4di) x & 0x7fffffffffffffff);                       \
+      x = (v4df) ((v4di) x & (ax <= lim));                                    \
+      v4df o = *(v4df_u *) (d + k), y = o * *(const v4df_u *) (g + k);        \
+      STORE (f + k, y);                                                       \
+      if (p)                                                                  \
+        x *= *(const v4df_u *) (p + k);                                       \
+      *(v4df_u *) (d + k) = x;                                                \
+      a += o * o;                                                             \
+      b += y * y;                                                             \
+    }                                                                         \
+    ea = (a[0] + a[1]) + (a[2] + a[3]);                                       \
+    eb = (b[0] + b[1]) + (b[2] + b[3]);                                       \
+  }
+#define LOAD_F32(q) __builtin_convertvector (*(const v4sf_u *) (q), v4df)
+#define STORE_F32(q, v) (*(v4sf_u *) (q) = __builtin_convertvector (v, v4sf_u))
+#define LOAD_F64(q) (*(const v4df_u *) (q))
+#define STORE_F64(q, v) (*(v4df_u *) (q) = (v))
+#define THROUGH_VECTOR_f32 THROUGH_VECTOR (LOAD_F32, STORE_F32)
+#define THROUGH_VECTOR_f64 THROUGH_VECTOR (LOAD_F64, STORE_F64)
+#else
+#define THROUGH_VECTOR_f32
+#define THROUGH_VECTOR_f64
+#endif
+
+/* One value per frame, repeated for each of C channels. */
+static void
+widen (double *restrict w, const double *restrict v, unsigned C, size_t n)
+{
+  if (C == 1) {
+    memcpy (w, v, n * sizeof (double));
+  } else if (C == 2) {
+    for (size_t i = 0; i < n; i++)
+      w[2 * i] = w[2 * i + 1] = v[i];
+  } else {
+    for (size_t i = 0; i < n; i++)
+      for (unsigned c = 0; c < C; c++)
+        w[i * C + c] = v[i];
+  }
+}
+
+
+DEFINE_THROUGH (f32, float)
+DEFINE_THROUGH (f64, double)
+
+/* process: detector, required gains and the gain recursion, output peaks
+ * over a block, then the delay line.  State, all cleared by
+ * mm_limiter_reset:
  *
  *   os              the oversampler's per-channel history (detector)
  *   ceiling         the smoother gliding the detection ceiling c (linear,
  *                   set ceiling - DETECT_MARGIN_DB) over CEILING_RAMP_MS
- *   q_prev          q of the previous frame (r covers both neighbours)
- *   dq_val/dq_time  the hold deque: a ring of H slots from dq_head,
- *                   dq_count used; values increase from front to back,
- *                   each with its frame number; the front is the minimum
- *                   of r over the last H frames, h
- *   t               frames seen (the deque's clock)
+ *   peak[0]         q of the previous frame (r covers both neighbours)
+ *   pre             the sanitised pre-gain of the last D frames (the
+ *                   detector's delay: r[m] uses p[m])
+ *   seg, seg_pos    the hold's current segment: r of its first seg_pos
+ *                   frames (segments of H frames start at frame numbers
+ *                   that are multiples of H); prefix, their minimum;
+ *                   seg_any, whether one is under 1
+ *   suffix          suffix minima of the previous segment: suffix[j] =
+ *                   min of its r[j .. H-1], suffix[H] = 1; all 1 before
+ *                   there was one; suffix_one, whether all are 1.
+ *                   h = min (prefix, suffix[seg_pos + 1])
+ *   t               frames seen (aligns the segments and the activity)
  *   held            h', the released hold (the release's one-pole state)
  *   activity        0..1, how much and how long the limiter has worked: a
  *                   one-pole (ACTIVITY_MS) following min (1, (1 - h) / 0.5)
  *                   (full at 6 dB of required reduction) while h < 1,
  *                   frozen while the gain is being released, decaying to 0
- *                   once h' is back at 1.  The release time constant is
+ *                   once h' is back at 1, updated every ACTIVITY_EVERY
+ *                   frames.  The release time constant is
  *                   release x (1 + 2 activity): an isolated peak recovers
  *                   at the set release, dense limiting up to 3x slower
- *                   (less pumping and distortion)
+ *                   (less pumping and distortion); rel_k is its step
  *   ring_a, sum_a   first box filter: the last A quantised h' and their sum
  *   ring_b, sum_b   second box filter: the last B values of sum_a and
- *                   their sum; G = sum_b / (A B 2^40)
- *   gain, min_gain  the last G, and the smallest since get_reduction
- *   delay, dpos     the delay line: `latency` interleaved frames, a ring;
- *                   dpos is the oldest frame, read then overwritten
+ *                   their sum; G = sum_b / (A B 2^40) (1 when full)
+ *   last_gain       the last G; min_gain, the smallest since get_reduction
+ *   delay, dpos     the delay line: `latency` interleaved frames of p x, a
+ *                   ring; dpos is the oldest frame, read then overwritten
+ *   env_delay, epos e_c |p| per channel, `lookahead` frames, a ring
+ *   in_peak, out_peak, energy_in, energy_out: the readouts since reset
  *
- * The delay line is double for both formats: exact for f32 and f64 alike,
- * so a gain of 1 is a bit-exact (delayed) pass-through.  Nothing in the
- * state recirculates audio, so no denormal can build up: h' and G are
- * gains (>= the smallest required gain, or 0), the activity is flushed to
- * 0 under 1e-12.  Every value is computed per frame, so any split of the
+ * The delay line is double for both formats: exact for f32 and f64 alike
+ * (a float times a float pre-gain is exact in double), so a gain of 1 is a
+ * bit-exact (delayed) pass-through.  Nothing in the state recirculates
+ * audio, so no denormal can build up: h' and G are gains (>= the smallest
+ * required gain, or 0), the activity is flushed to 0 under 1e-12.  Every
+ * value is computed per frame, or per frame number, so any split of the
  * stream into calls gives the same output. */
 #define DEFINE_PROCESS(fmt, ctype, deinterleave)                              \
 int                                                                           \
-mm_limiter_process_##fmt (mm_limiter * l, ctype * buf, size_t frames)         \
+mm_limiter_process_gain_##fmt (mm_limiter * l, ctype * buf,                   \
+    const float *pregain, size_t frames)                                      \
 {                                                                             \
   if (!l || (!buf && frames))                                                 \
     return MM_ERR_INVALID;                                                    \
-  const unsigned C = l->channels, N = l->latency;                            \
+  const unsigned C = l->channels, N = l->latency, D = l->det_delay;          \
   float *planes[MM_CHANNELS_MAX];                                             \
   for (unsigned c = 0; c < C; c++)                                            \
     planes[c] = l->plane + (size_t) c * BLOCK;                                \
   while (frames > 0) {                                                        \
     size_t n = frames < BLOCK ? frames : BLOCK;                               \
+    /* |p| after the D frames before the block: r[m] and the output    \
+     * peak of block frame i use l->pre[i] (m = n - D). */                    \
+    float *pre = l->pre + D;                                                  \
+    double *gw = l->wide, *pw = l->wide_p;                                    \
+    if (pregain) {                                                            \
+      double *pd = l->gain;     /* free until gains () */                     \
+      for (size_t i = 0; i < n; i++) {                                        \
+        float p = fabsf (pregain[i]) <= FLT_MAX ? pregain[i] : 0.0f;          \
+        pd[i] = p;                                                            \
+        pre[i] = fabsf (p);                                                   \
+      }                                                                       \
+      widen (pw, pd, C, n);                                                   \
+    } else {                                                                  \
+      for (size_t i = 0; i < n; i++)                                          \
+        pre[i] = 1.0f;                                                        \
+    }                                                                         \
     deinterleave (planes, buf, C, n);                                         \
     detect (l, n);                                                            \
     mm_smoother_fill (l->ceiling, l->ceil, n);                                \
-    for (size_t i = 0; i < n; i++) {                                          \
-      double g = gain_step (l, l->peak[i], l->ceil[i]);                       \
-      double *d = l->delay + (size_t) l->dpos * C;                            \
-      ctype *f = buf + i * C;                                                 \
-      for (unsigned c = 0; c < C; c++) {                                      \
-        double x = clean ((double) f[c]);                                     \
-        f[c] = (ctype) (d[c] * g);                                            \
-        d[c] = x;                                                             \
-      }                                                                       \
-      l->dpos = l->dpos + 1 == N ? 0 : l->dpos + 1;                           \
+    gains (l, n);                                                             \
+    output_peaks (l, n);                                                      \
+    widen (gw, l->gain, C, n);                                                \
+    double e[2] = { l->energy_in, l->energy_out };                            \
+    for (size_t i = 0; i < n;) {                                              \
+      size_t len = N - l->dpos < n - i ? N - l->dpos : n - i;                 \
+      through_##fmt (buf + i * C, l->delay + (size_t) l->dpos * C,            \
+          gw + i * C, pregain ? pw + i * C : NULL, len * C, e);               \
+      l->dpos = l->dpos + len == N ? 0 : l->dpos + (unsigned) len;            \
+      i += len;                                                               \
     }                                                                         \
+    l->energy_in = e[0];                                                      \
+    l->energy_out = e[1];                                                     \
+    l->peak[0] = l->peak[n];                                                  \
+    memmove (l->pre, l->pre + n, D * sizeof (float));                         \
     buf += n * C;                                                             \
+    if (pregain)                                                              \
+      pregain += n;                                                           \
     frames -= n;                                                              \
   }                                                                           \
   return MM_OK;                                                               \
+}                                                                             \
+                                                                              \
+int                                                                           \
+mm_limiter_process_##fmt (mm_limiter * l, ctype * buf, size_t frames)         \
+{                                                                             \
+  return mm_limiter_process_gain_##fmt (l, buf, NULL, frames);                \
 }
 
 DEFINE_PROCESS (f32, float, mm_vector_deinterleave_all_f32)

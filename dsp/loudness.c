@@ -31,6 +31,7 @@ typedef struct
 {
   uint64_t count[HIST_BINS];
   double energy[HIST_BINS];
+  long lo, hi;                  /* the bins written since they were zeroed (lo > hi: none) */
 } histogram;
 
 struct mm_loudness
@@ -82,6 +83,20 @@ step_start (const mm_loudness * m, uint64_t k)
   return k * m->rate / STEPS_PER_SECOND;
 }
 
+/* Zeroes the bins in use, only those: pages of bins never used stay
+ * untouched (calloc'ed, so zero, and not resident). */
+static void
+histogram_clear (histogram * h)
+{
+  if (h->lo <= h->hi) {
+    size_t n = (size_t) (h->hi - h->lo + 1);
+    memset (h->count + h->lo, 0, n * sizeof (h->count[0]));
+    memset (h->energy + h->lo, 0, n * sizeof (h->energy[0]));
+  }
+  h->lo = HIST_BINS;
+  h->hi = -1;
+}
+
 mm_loudness *
 mm_loudness_new (unsigned rate, unsigned channels, unsigned flags)
 {
@@ -108,12 +123,17 @@ mm_loudness_new (unsigned rate, unsigned channels, unsigned flags)
   for (unsigned c = 1; c < channels; c++)
     m->plane[c] = m->plane[0] + (size_t) c * CHUNK;
 
-  m->blocks = malloc (sizeof (histogram));
+  /* calloc: zeroed pages the system maps only once they are written, so a
+   * histogram costs resident memory only for the bins in use (a programme
+   * touches a few dozen LU of the 100); reset () clears only those. */
+  m->blocks = calloc (1, sizeof (histogram));
   if (!m->blocks)
     goto fail;
-  m->st_blocks = malloc (sizeof (histogram));
+  m->st_blocks = calloc (1, sizeof (histogram));
   if (!m->st_blocks)
     goto fail;
+  m->blocks->lo = m->st_blocks->lo = HIST_BINS;
+  m->blocks->hi = m->st_blocks->hi = -1;
 
   if (flags & MM_LOUDNESS_TRUE_PEAK) {
     unsigned f = mm_oversample_factor_for_rate (rate, TRUE_PEAK_MIN_RATE);
@@ -161,8 +181,8 @@ mm_loudness_reset (mm_loudness * m)
   memset (m->ring_energy, 0, sizeof (m->ring_energy));
   memset (m->ring_frames, 0, sizeof (m->ring_frames));
   m->m_energy = m->s_energy = m->m_energy_max = m->s_energy_max = 0.0;
-  memset (m->blocks, 0, sizeof (histogram));
-  memset (m->st_blocks, 0, sizeof (histogram));
+  histogram_clear (m->blocks);
+  histogram_clear (m->st_blocks);
   m->nonfinite = 0;
   return MM_OK;
 }
@@ -215,6 +235,8 @@ histogram_add (histogram * h, double energy)
     bin = HIST_BINS - 1;
   h->count[bin]++;
   h->energy[bin] += energy;
+  h->lo = bin < h->lo ? bin : h->lo;
+  h->hi = bin > h->hi ? bin : h->hi;
 }
 
 /* Mean energy of the `n` steps ending at the last completed one; steps
@@ -223,12 +245,28 @@ static double
 window_energy (const mm_loudness * m, unsigned n)
 {
   uint64_t have = m->steps < n ? m->steps : n;
-  double sum = 0.0;
   uint64_t frames = 0;
-  for (uint64_t k = m->steps - have; k < m->steps; k++) {
-    sum += m->ring_energy[k % S_STEPS];
-    frames += m->ring_frames[k % S_STEPS];
+  /* At most two contiguous runs of the ring, each summed into four
+   * partial sums (one chain of additions would hold up every step). */
+  unsigned from = (unsigned) ((m->steps - have) % S_STEPS);
+  uint64_t left = have;
+  double part[4] = { 0.0, 0.0, 0.0, 0.0 };
+  for (unsigned run = 0; run < 2 && left > 0; run++) {
+    unsigned len = S_STEPS - from < left ? S_STEPS - from : (unsigned) left;
+    const double *e = m->ring_energy + from;
+    const uint32_t *f = m->ring_frames + from;
+    unsigned k = 0;
+    for (; k + 4 <= len; k += 4)
+      for (unsigned j = 0; j < 4; j++)
+        part[j] += e[k + j];
+    for (; k < len; k++)
+      part[k & 3] += e[k];
+    for (k = 0; k < len; k++)
+      frames += f[k];
+    left -= len;
+    from = 0;
   }
+  double sum = (part[0] + part[1]) + (part[2] + part[3]);
   if (have < n)
     frames = step_start (m, n);
   return frames ? sum / (double) frames : 0.0;
@@ -285,12 +323,29 @@ measure_planes (mm_loudness * m, size_t n)
     size_t seg = (size_t) (m->step_end - m->frames);
     if (seg > n - off)
       seg = n - off;
+    /* The weighted channels two at a time (two recursions side by side
+     * cost little more than one), summed in channel order as one at a
+     * time would: the same energies bit for bit. */
+    unsigned pending = m->channels;     /* a weighted channel waiting for a pair */
     for (unsigned c = 0; c < m->channels; c++) {
       if (m->weight[c] == 0.0)
         continue;
-      double e = mm_biquad_cascade2_energy (m->kweight, m->kstate[c],
-          m->plane[c] + off, seg);
-      m->step_energy += m->weight[c] * e;
+      if (pending == m->channels) {
+        pending = c;
+        continue;
+      }
+      double ea, eb;
+      mm_biquad_cascade2_energy_x2 (m->kweight, m->kstate[pending],
+          m->kstate[c], m->plane[pending] + off, m->plane[c] + off, seg,
+          &ea, &eb);
+      m->step_energy += m->weight[pending] * ea;
+      m->step_energy += m->weight[c] * eb;
+      pending = m->channels;
+    }
+    if (pending < m->channels) {
+      double e = mm_biquad_cascade2_energy (m->kweight, m->kstate[pending],
+          m->plane[pending] + off, seg);
+      m->step_energy += m->weight[pending] * e;
     }
     off += seg;
     m->frames += seg;
@@ -381,6 +436,27 @@ bin_of (double l)
   return (long) floor ((l - HIST_MIN_LUFS) * HIST_BINS_PER_LU);
 }
 
+/* The bins outside every histogram's [lo, hi] are empty: scans start at
+ * the first bin that may hold a block (and not before `from`) and end
+ * after the last. */
+static long
+used_start (const histogram * const *h, size_t n, long from)
+{
+  long lo = HIST_BINS;
+  for (size_t i = 0; i < n; i++)
+    lo = h[i]->lo < lo ? h[i]->lo : lo;
+  return from > lo ? from : lo < 0 ? 0 : lo;
+}
+
+static long
+used_end (const histogram * const *h, size_t n)
+{
+  long hi = -1;
+  for (size_t i = 0; i < n; i++)
+    hi = h[i]->hi > hi ? h[i]->hi : hi;
+  return hi + 1;
+}
+
 /* Sums count and energy over bins above the gate `gate` (LUFS) of n
  * histograms.  Bins wholly above count; the bin holding the gate counts
  * when its mean block is above the gate (its blocks lie within 0.01 LU). */
@@ -388,11 +464,11 @@ static void
 gated_sums (const histogram * const *h, size_t n, double gate,
     uint64_t * count, double *energy)
 {
-  long g = bin_of (gate);
+  long g = bin_of (gate), end = used_end (h, n);
   double gate_e = lufs_to_energy (gate);
   *count = 0;
   *energy = 0.0;
-  for (long b = g < 0 ? 0 : g; b < HIST_BINS; b++) {
+  for (long b = used_start (h, n, g); b < end; b++) {
     uint64_t cnt = 0;
     double e = 0.0;
     for (size_t i = 0; i < n; i++) {
@@ -439,7 +515,8 @@ static double
 rank_value (const histogram * const *h, size_t n, long first, uint64_t rank)
 {
   uint64_t seen = 0;
-  for (long b = first; b < HIST_BINS; b++) {
+  long end = used_end (h, n);
+  for (long b = used_start (h, n, first); b < end; b++) {
     uint64_t cnt = 0;
     double e = 0.0;
     for (size_t i = 0; i < n; i++) {

@@ -14,6 +14,9 @@
 #define SETTLE_SECONDS 3        /* I alone until this much sound was heard */
 #define FIRST_BLOCK_MS 400      /* sound precedes the first gated block */
 #define ZERO_FRAMES 1024        /* silence fed in when draining */
+#define WINDOW_BLOCKS 300       /* live level: gated loudness of the last 30 s */
+#define MAKEUP_MAX_DB 20.0      /* live: most loudness given back to the limiter */
+#define LOSS_SECONDS 3.0        /* live: the limiter's loss is averaged this long */
 
 struct mm_loudnorm
 {
@@ -27,9 +30,11 @@ struct mm_loudnorm
   mm_smoother *gain;            /* linear gain factor applied before the limiter */
   mm_limiter *limiter;
 
-  /* live: the lookahead delay line, `delay` frames of interleaved double,
-   * written at `ring_pos` (the oldest frame sits there too) */
-  double *ring;
+  /* live: the lookahead delay line, `delay` interleaved frames (float, or
+   * double with MM_LOUDNORM_F64), written at `ring_pos` (the oldest frame
+   * sits there too) */
+  void *ring;
+  int ring_f64;
   size_t delay, ring_pos;
 
   /* live: frames in since reset, the frame of the next gain decision, the
@@ -43,6 +48,16 @@ struct mm_loudnorm
   double reduction_max, reduction_total;
 
   double *zeros;                /* ZERO_FRAMES x channels, for draining */
+  float *pregain;               /* ZERO_FRAMES: the gain of each frame */
+
+  /* live: energies of the 400 ms blocks of the last 30 s (one per gain
+   * decision), `blocks` of them so far, the newest at `block_pos` - 1 */
+  double window[WINDOW_BLOCKS];
+  unsigned blocks, block_pos;
+
+  /* live: K-weighted energy into and out of the limiter, decaying over
+   * LOSS_SECONDS (their ratio is the loudness the limiter takes away now) */
+  double energy_pre, energy_post, energy_decay;
 };
 
 static int
@@ -53,10 +68,10 @@ valid_lookahead (double ms)
 
 mm_loudnorm *
 mm_loudnorm_new (unsigned rate, unsigned channels, mm_loudnorm_mode mode,
-    double lookahead_ms)
+    double lookahead_ms, unsigned flags)
 {
   if (rate < MM_RATE_MIN || rate > MM_RATE_MAX || channels < 1
-      || channels > MM_CHANNELS_MAX
+      || channels > MM_CHANNELS_MAX || (flags & ~MM_LOUDNORM_F64)
       || (mode != MM_LOUDNORM_LIVE && mode != MM_LOUDNORM_LINEAR)
       || (mode == MM_LOUDNORM_LIVE && !valid_lookahead (lookahead_ms)))
     return NULL;
@@ -67,22 +82,28 @@ mm_loudnorm_new (unsigned rate, unsigned channels, mm_loudnorm_mode mode,
   n->rate = rate;
   n->channels = channels;
   n->mode = mode;
+  n->energy_decay = exp (-1.0 / (UPDATES_PER_SECOND * LOSS_SECONDS));
   n->target = -23.0;
   n->range_target = 7.0;
 
-  n->in_meter = mm_loudness_new (rate, channels, MM_LOUDNESS_TRUE_PEAK);
-  n->out_meter = mm_loudness_new (rate, channels, MM_LOUDNESS_TRUE_PEAK);
+  /* true peaks come from the limiter's detector (one oversampler) */
+  n->in_meter = mm_loudness_new (rate, channels, 0);
+  n->out_meter = mm_loudness_new (rate, channels, 0);
   n->gain = mm_smoother_new (rate, mode == MM_LOUDNORM_LIVE ? GAIN_RAMP_MS :
       LINEAR_RAMP_MS, 1.0);
   n->limiter = mm_limiter_new (rate, channels, MM_LOUDNORM_LIMITER_LOOKAHEAD_MS);
   n->zeros = calloc ((size_t) ZERO_FRAMES * channels, sizeof (double));
-  if (!n->in_meter || !n->out_meter || !n->gain || !n->limiter || !n->zeros)
+  n->pregain = calloc (ZERO_FRAMES, sizeof (float));
+  if (!n->in_meter || !n->out_meter || !n->gain || !n->limiter || !n->zeros
+      || !n->pregain)
     goto fail;
   mm_limiter_set_ceiling (n->limiter, -1.0);
 
   if (mode == MM_LOUDNORM_LIVE) {
     n->delay = (size_t) (lookahead_ms * rate / 1000.0 + 0.5);
-    n->ring = calloc (n->delay * channels, sizeof (double));
+    n->ring_f64 = (flags & MM_LOUDNORM_F64) != 0;
+    n->ring = calloc (n->delay * channels,
+        n->ring_f64 ? sizeof (double) : sizeof (float));
     if (!n->ring)
       goto fail;
   }
@@ -106,6 +127,7 @@ mm_loudnorm_free (mm_loudnorm ** pn)
   mm_limiter_free (&n->limiter);
   free (n->ring);
   free (n->zeros);
+  free (n->pregain);
   free (n);
   *pn = NULL;
 }
@@ -119,13 +141,16 @@ mm_loudnorm_reset (mm_loudnorm * n)
   mm_loudness_reset (n->out_meter);
   mm_limiter_reset (n->limiter);
   if (n->ring)
-    memset (n->ring, 0, n->delay * n->channels * sizeof (double));
+    memset (n->ring, 0, n->delay * n->channels *
+        (n->ring_f64 ? sizeof (double) : sizeof (float)));
   n->ring_pos = 0;
   n->frames_in = 0;
   n->next_update = n->rate / UPDATES_PER_SECOND;
   n->first_block_frame = -1;
   n->have_gain = 0;
   n->reduction_max = n->reduction_total = 0.0;
+  n->blocks = n->block_pos = 0;
+  n->energy_pre = n->energy_post = 0.0;
   mm_smoother_set_value (n->gain, n->mode == MM_LOUDNORM_LINEAR ?
       mm_db_to_linear (n->linear_gain) : 1.0);
   return MM_OK;
@@ -140,6 +165,7 @@ mm_loudnorm_reset_meters (mm_loudnorm * n)
   mm_loudness_reset (n->out_meter);
   n->first_block_frame = -1;
   n->reduction_max = n->reduction_total = 0.0;
+  n->blocks = n->block_pos = 0;
   return MM_OK;
 }
 
@@ -175,7 +201,12 @@ mm_loudnorm_set_ceiling (mm_loudnorm * n, double dbtp)
 {
   if (!n || !(dbtp >= -9.0 && dbtp <= 0.0))
     return MM_ERR_INVALID;
-  return mm_limiter_set_ceiling (n->limiter, dbtp);
+  int err = mm_limiter_set_ceiling (n->limiter, dbtp);
+  /* before any audio the ceiling is simply there (no glide from the
+   * default through the first peaks) */
+  if (err == MM_OK && n->frames_in == 0)
+    err = mm_limiter_reset (n->limiter);
+  return err;
 }
 
 int
@@ -233,6 +264,21 @@ mm_loudnorm_get_reduction (mm_loudnorm * n, double *now_db, double *max_db,
   return MM_OK;
 }
 
+int
+mm_loudnorm_get_input_true_peak (const mm_loudnorm * n, unsigned ch,
+    double *peak)
+{
+  return n ? mm_limiter_get_input_peak (n->limiter, ch, peak) : MM_ERR_INVALID;
+}
+
+int
+mm_loudnorm_get_output_true_peak (const mm_loudnorm * n, unsigned ch,
+    double *peak)
+{
+  return n ? mm_limiter_get_output_peak (n->limiter, ch, peak) :
+      MM_ERR_INVALID;
+}
+
 const mm_loudness *
 mm_loudnorm_get_input_meter (const mm_loudnorm * n)
 {
@@ -245,13 +291,85 @@ mm_loudnorm_get_output_meter (const mm_loudnorm * n)
   return n ? n->out_meter : NULL;
 }
 
+static double
+energy_lufs (double e)
+{
+  return e > 0.0 ? -0.691 + 10.0 * log10 (e) : -HUGE_VAL;
+}
+
+/* BS.1770 gating (absolute -70 LUFS, relative -10 LU) over the blocks of
+ * the window: the programme's level, following a live stream that runs for
+ * hours (the integrated loudness since the start would freeze). */
+static double
+window_level (const mm_loudnorm * n)
+{
+  const double abs_gate = pow (10.0, (-70.0 + 0.691) / 10.0);
+  double sum = 0.0, rel_gate;
+  unsigned cnt = 0;
+  for (unsigned i = 0; i < n->blocks; i++)
+    if (n->window[i] > abs_gate) {
+      sum += n->window[i];
+      cnt++;
+    }
+  if (cnt == 0)
+    return -HUGE_VAL;
+  rel_gate = sum / cnt * 0.1;   /* -10 LU */
+  sum = 0.0;
+  cnt = 0;
+  for (unsigned i = 0; i < n->blocks; i++)
+    if (n->window[i] > abs_gate && n->window[i] > rel_gate) {
+      sum += n->window[i];
+      cnt++;
+    }
+  return energy_lufs (sum / cnt);
+}
+
+static void
+push_block (mm_loudnorm * n)
+{
+  double m;
+  mm_loudness_momentary (n->in_meter, &m);
+  n->window[n->block_pos] = isfinite (m) ? pow (10.0, (m + 0.691) / 10.0) : 0.0;
+  n->block_pos = (n->block_pos + 1) % WINDOW_BLOCKS;
+  if (n->blocks < WINDOW_BLOCKS)
+    n->blocks++;
+}
+
+/* The loudness the limiter takes away now, in dB: what went in is the
+ * input block that is leaving the delay line (pushed `delay` ago) times
+ * the gain now; what came out, the output's momentary loudness.  Both are
+ * K-weighted, as the target is, and averaged over LOSS_SECONDS. */
+static double
+limiter_loss (mm_loudnorm * n)
+{
+  const double abs_gate = pow (10.0, (-70.0 + 0.691) / 10.0);
+  unsigned back = (unsigned) (n->delay / (n->rate / UPDATES_PER_SECOND));
+  double m_out;
+
+  if (back >= n->blocks)
+    return 0.0;                 /* the first sound has not come out yet */
+  double e_in = n->window[(n->block_pos + WINDOW_BLOCKS - 1 - back)
+      % WINDOW_BLOCKS];
+  double g = mm_smoother_get_value (n->gain);
+  mm_loudness_momentary (n->out_meter, &m_out);
+  n->energy_pre *= n->energy_decay;
+  n->energy_post *= n->energy_decay;
+  if (e_in * g * g > abs_gate) {
+    n->energy_pre += e_in * g * g;
+    n->energy_post += isfinite (m_out) ? pow (10.0, (m_out + 0.691) / 10.0) : 0;
+  }
+  return n->energy_post > 0.0 ?
+      10.0 * log10 (n->energy_pre / n->energy_post) : 0.0;
+}
+
 /* The live gain decision, every 100 ms of input (see loudnorm.h). */
 static void
 update_live_gain (mm_loudnorm * n)
 {
   double S, I;
+  push_block (n);
   mm_loudness_shortterm (n->in_meter, &S);
-  mm_loudness_integrated (n->in_meter, &I);
+  I = window_level (n);
   if (!(I > -70.0))
     return;                     /* nothing heard yet: hold */
   if (n->first_block_frame < 0)
@@ -269,7 +387,12 @@ update_live_gain (mm_loudnorm * n)
     double dev = S - I, half = n->range_target / 2.0;
     est += dev > half ? dev - half : dev < -half ? dev + half : 0.0;
   }
-  double g = n->target + n->offset - est;
+  /* what the limiter takes away is given back: the output, not the gain
+   * stage, is what must meet the target (a fixed point: more gain, more
+   * limiting, but less than the gain added, so it converges) */
+  double loss = limiter_loss (n);
+  double g = n->target + n->offset - est
+      + (loss > MAKEUP_MAX_DB ? MAKEUP_MAX_DB : loss > 0.0 ? loss : 0.0);
   if (g > MM_LOUDNORM_GAIN_MAX_DB)
     g = MM_LOUDNORM_GAIN_MAX_DB;
   if (g < -MM_LOUDNORM_GAIN_MAX_DB)
@@ -284,25 +407,43 @@ update_live_gain (mm_loudnorm * n)
   n->have_gain = 1;
 }
 
-/* Live delay line: out = the input of `delay` frames ago. */
-#define DEFINE_DELAY(T, SUFFIX)                                              \
+/* Live delay line: out = the input of `delay` frames ago (T: the sample
+ * type of the call, R: the ring's). */
+#define DEFINE_DELAY(T, R, SUFFIX)                                           \
 static void                                                                  \
 delay_##SUFFIX (mm_loudnorm * n, const T * in, T * out, size_t frames)       \
 {                                                                            \
   const size_t C = n->channels;                                              \
+  R *ring = n->ring;                                                         \
   for (size_t i = 0; i < frames; i++) {                                      \
-    double *slot = n->ring + n->ring_pos * C;                                \
+    R *slot = ring + n->ring_pos * C;                                        \
     for (size_t c = 0; c < C; c++) {                                         \
       out[i * C + c] = (T) slot[c];                                          \
-      slot[c] = in[i * C + c];                                               \
+      slot[c] = (R) in[i * C + c];                                           \
     }                                                                        \
     if (++n->ring_pos == n->delay)                                           \
       n->ring_pos = 0;                                                       \
   }                                                                          \
 }
 
-DEFINE_DELAY (float, f32)
-DEFINE_DELAY (double, f64)
+DEFINE_DELAY (float, float, f32_f32)
+DEFINE_DELAY (float, double, f32_f64)
+DEFINE_DELAY (double, double, f64_f64)
+
+static void
+delay_f32 (mm_loudnorm * n, const float *in, float *out, size_t frames)
+{
+  if (n->ring_f64)
+    delay_f32_f64 (n, in, out, frames);
+  else
+    delay_f32_f32 (n, in, out, frames);
+}
+
+static void
+delay_f64 (mm_loudnorm * n, const double *in, double *out, size_t frames)
+{
+  delay_f64_f64 (n, in, out, frames);   /* checked: ring_f64 */
+}
 
 /* One process function per sample type: meter in, delay (live), gain,
  * limiter, meter out; cut at the live gain decisions so any split of the
@@ -312,15 +453,16 @@ int                                                                          \
 mm_loudnorm_process_##SUFFIX (mm_loudnorm * n, const T * in, T * out,        \
     size_t frames)                                                           \
 {                                                                            \
-  if (!n || (!out && frames))                                                \
+  if (!n || (!out && frames) || (sizeof (T) == sizeof (double)              \
+          && n->ring && !n->ring_f64))                                       \
     return MM_ERR_INVALID;                                                   \
   const int drain = in == NULL;                                              \
   while (frames > 0) {                                                       \
     size_t len = frames;                                                     \
     if (n->mode == MM_LOUDNORM_LIVE && n->next_update - n->frames_in < len)  \
       len = (size_t) (n->next_update - n->frames_in);                        \
+    len = len < ZERO_FRAMES ? len : ZERO_FRAMES;                             \
     if (drain) {                                                             \
-      len = len < ZERO_FRAMES ? len : ZERO_FRAMES;                           \
       in = (const T *) n->zeros;                                             \
     } else {                                                                 \
       mm_loudness_add_frames_##SUFFIX (n->in_meter, in, len);                \
@@ -329,8 +471,8 @@ mm_loudnorm_process_##SUFFIX (mm_loudnorm * n, const T * in, T * out,        \
       delay_##SUFFIX (n, in, out, len);                                      \
     else                                                                     \
       memcpy (out, in, len * n->channels * sizeof (T));                      \
-    mm_smoother_apply_##SUFFIX (n->gain, out, n->channels, len);             \
-    mm_limiter_process_##SUFFIX (n->limiter, out, len);                      \
+    mm_smoother_fill (n->gain, n->pregain, len);                             \
+    mm_limiter_process_gain_##SUFFIX (n->limiter, out, n->pregain, len);     \
     mm_loudness_add_frames_##SUFFIX (n->out_meter, out, len);                \
     n->frames_in += len;                                                     \
     if (n->mode == MM_LOUDNORM_LIVE && n->frames_in == n->next_update) {     \

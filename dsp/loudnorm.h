@@ -44,10 +44,14 @@ typedef enum
 /* Live gains stay within +-MM_LOUDNORM_GAIN_MAX_DB. */
 #define MM_LOUDNORM_GAIN_MAX_DB 40.0
 
+/* Flags: the live delay line holds float samples (half the memory) unless
+ * MM_LOUDNORM_F64 is given; process_f64 needs it in live mode. */
+#define MM_LOUDNORM_F64 (1u << 0)
+
 /* lookahead_ms is used by MM_LOUDNORM_LIVE only (100..10000). Defaults:
  * target -23 LUFS, ceiling -1 dBTP, range target 7 LU, offset 0, gain 0. */
 mm_loudnorm *mm_loudnorm_new (unsigned rate, unsigned channels,
-    mm_loudnorm_mode mode, double lookahead_ms);
+    mm_loudnorm_mode mode, double lookahead_ms, unsigned flags);
 void mm_loudnorm_free (mm_loudnorm ** n);
 /* Clears delay lines, meters, gain state (flush, seek). */
 int mm_loudnorm_reset (mm_loudnorm * n);
@@ -84,7 +88,16 @@ double mm_loudnorm_get_gain (const mm_loudnorm * n);
 int mm_loudnorm_get_reduction (mm_loudnorm * n, double *now_db,
     double *max_db, double *max_total_db);
 
+/* Loudness of the input and of the output (no true peak: see below). */
 const mm_loudness *mm_loudnorm_get_input_meter (const mm_loudnorm * n);
 const mm_loudness *mm_loudnorm_get_output_meter (const mm_loudnorm * n);
+
+/* True peaks (linear) since reset from the limiter's oversampled detector,
+ * the one oversampler of the chain: the input's as it leaves the delay
+ * line, the output's as the detector envelope times the applied gains. */
+int mm_loudnorm_get_input_true_peak (const mm_loudnorm * n, unsigned ch,
+    double *peak);
+int mm_loudnorm_get_output_true_peak (const mm_loudnorm * n, unsigned ch,
+    double *peak);
 
 #endif /* MM_LOUDNORM_H */

@@ -7,7 +7,7 @@
 #include "vector.h"
 
 #define TAPS_MAX 24
-#define BLOCK 256               /* input samples per inner pass */
+#define BLOCK 256               /* input samples per inner pass (a multiple of LANES) */
 
 /* Kaiser beta: with the taps below, pass-band ripple stays within 0.1 dB
  * to 0.40 fs (tests/dsp/test_oversample.c checks the response). */
@@ -18,7 +18,7 @@ struct mm_oversampler
   unsigned factor, channels, taps;
   float *coef;                  /* factor x taps; phase p, tap k multiplies x[i + k] */
   float *hist;                  /* channels x (taps - 1 + BLOCK): history then block */
-  float *work;                  /* BLOCK: one phase's outputs */
+  float *work;                  /* BLOCK: the envelope behind peak () */
 };
 
 unsigned
@@ -147,82 +147,232 @@ mm_oversampler_get_latency (const mm_oversampler * os)
   return os && os->factor > 1 ? os->taps / 2 : 0;
 }
 
+/* The kernels.  Outputs are computed LANES at a time, always whole: the
+ * last group of a block reads past its end into the history buffer (which
+ * has room, BLOCK being a multiple of LANES) and only its valid lanes are
+ * kept.  With no scalar tail every output is summed the same way wherever
+ * a call starts or ends, so any split of a stream into calls gives
+ * bit-identical results, and the envelope, the peak and upsample () agree
+ * exactly.  Phase p, output i: sum over k = 0 .. T-1, in that order, of
+ * coef[p T + k] x[i + k] (a phase computed alone, as factor 2's one
+ * interpolating phase or the last of 5's, sums the two halves of that
+ * separately, then adds them); phase 0 is x[i + T - 1 - T / 2] itself.
+ * The phases go in groups of GROUP_MAX from phase 1, fixed by the factor,
+ * so every kernel sums a phase the same way. */
+#define LANES 16
+#define GROUP_MAX 3             /* interpolating phases per pass over the taps */
+
 #if defined(__GNUC__)
-/* Sixteen outputs at a time in two 8-lane vectors; the coefficient is
- * broadcast once per tap.  Unaligned loads through an aligned(4) type. */
+/* LANES outputs as two 8-lane vectors (AVX2 registers in the x86-64-v3
+ * clone; a 16-lane type would be lowered through memory there, and an
+ * AVX-512 clone measured no faster).  One load of the input per tap and
+ * half feeds up to GROUP_MAX phase accumulators, the coefficient
+ * broadcast, so the multiply-adds outnumber the loads: 2 + np loads for
+ * 2 np multiply-adds.  Unaligned loads through an aligned(4) type. */
 typedef float v8sf __attribute__ ((vector_size (32)));
 typedef float v8sf_u __attribute__ ((vector_size (32), aligned (4)));
+typedef int32_t v8si __attribute__ ((vector_size (32)));
 
-MM_VECTOR_CLONES static size_t
-phase_dot_vec (const float *restrict g, unsigned taps, const float *restrict x,
-    float *restrict out, size_t n)
+/* np (1..GROUP_MAX, constant once inlined) phases from g, spaced T apart,
+ * for the LANES outputs whose first input is x[0]: acc[2 q], acc[2 q + 1]
+ * are phase q's outputs 0..7 and 8..15 (the rest of acc is set to 0). */
+static inline __attribute__ ((always_inline)) void
+dot_group (const float *restrict g, unsigned T, const float *restrict x,
+    unsigned np, v8sf * acc)
 {
-  size_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    v8sf a0 = { 0 }, a1 = { 0 };
-    for (unsigned k = 0; k < taps; k++) {
-      v8sf c = { g[k], g[k], g[k], g[k], g[k], g[k], g[k], g[k] };
-      a0 += c * *(const v8sf_u *) (x + i + k);
-      a1 += c * *(const v8sf_u *) (x + i + 8 + k);
+  v8sf a[2 * GROUP_MAX];
+  for (unsigned q = 0; q < 2 * GROUP_MAX; q++)
+    a[q] = (v8sf) { 0 };
+  if (np == 1) {
+    /* A phase alone (factor 2's, the last of 5's): its taps in two
+     * halves, added at the end, for four independent chains, not two. */
+    const unsigned h = T / 2;
+    for (unsigned k = 0; k < h; k++) {
+      float c = g[k], d = g[h + k];
+      v8sf cv = { c, c, c, c, c, c, c, c }, dv = { d, d, d, d, d, d, d, d };
+      a[0] += cv * *(const v8sf_u *) (x + k);
+      a[1] += cv * *(const v8sf_u *) (x + 8 + k);
+      a[2] += dv * *(const v8sf_u *) (x + h + k);
+      a[3] += dv * *(const v8sf_u *) (x + h + 8 + k);
     }
-    *(v8sf_u *) (out + i) = a0;
-    *(v8sf_u *) (out + i + 8) = a1;
+    acc[0] = a[0] + a[2];
+    acc[1] = a[1] + a[3];
+    for (unsigned q = 2; q < 2 * GROUP_MAX; q++)
+      acc[q] = a[4];
+    return;
   }
-  return i;
+  for (unsigned k = 0; k < T; k++) {
+    v8sf x0 = *(const v8sf_u *) (x + k), x1 = *(const v8sf_u *) (x + 8 + k);
+    for (unsigned q = 0; q < np; q++) {
+      float c = g[q * T + k];
+      v8sf cv = { c, c, c, c, c, c, c, c };
+      a[2 * q] += cv * x0;
+      a[2 * q + 1] += cv * x1;
+    }
+  }
+  for (unsigned q = 0; q < 2 * GROUP_MAX; q++)
+    acc[q] = a[q];
+}
+
+/* Phases p0 .. p0 + np - 1 (np <= GROUP_MAX) into acc.  The tap counts
+ * the oversampler uses are constants here, so the tap loops unroll. */
+#define DOT_GROUP_T(T_)                                                       \
+  switch (np) {                                                               \
+    case 1:                                                                   \
+      dot_group (g, T_, x, 1, acc);                                           \
+      break;                                                                  \
+    case 2:                                                                   \
+      dot_group (g, T_, x, 2, acc);                                           \
+      break;                                                                  \
+    default:                                                                  \
+      dot_group (g, T_, x, 3, acc);                                           \
+      break;                                                                  \
+  }
+
+static inline __attribute__ ((always_inline)) void
+dot_phases (const float *restrict coef, unsigned T, const float *restrict x,
+    unsigned p0, unsigned np, v8sf * acc)
+{
+  const float *g = coef + (size_t) p0 * T;
+  if (T == 16) {
+    DOT_GROUP_T (16);
+  } else if (T == 24) {
+    DOT_GROUP_T (24);
+  } else {
+    DOT_GROUP_T (T);
+  }
+}
+
+/* m = max (m, |a|) lane by lane; NaN in a never wins.  (A macro: a
+ * function returning a vector would draw -Wpsabi in the default clone.) */
+#define MAX_ABS(m, a)                                                         \
+  do {                                                                        \
+    v8sf b_ = (v8sf) ((v8si) (a) & 0x7fffffff);                               \
+    v8si gt_ = b_ > (m);                                                      \
+    (m) = (v8sf) ((gt_ & (v8si) b_) | (~gt_ & (v8si) (m)));                   \
+  } while (0)
+
+/* env[i] = max (env[i], |every phase of output i|), i < n. */
+MM_VECTOR_CLONES static void
+envelope_kernel (const float *restrict coef, unsigned T, unsigned L,
+    const float *restrict x, float *restrict env, size_t n)
+{
+  const unsigned c0 = T - 1 - T / 2;
+  for (size_t i = 0; i < n; i += LANES) {
+    v8sf m0 = { 0 }, m1 = { 0 }, acc[2 * GROUP_MAX];
+    MAX_ABS (m0, *(const v8sf_u *) (x + i + c0));
+    MAX_ABS (m1, *(const v8sf_u *) (x + i + 8 + c0));
+    for (unsigned p = 1; p < L; p += GROUP_MAX) {
+      unsigned np = L - p < GROUP_MAX ? L - p : GROUP_MAX;
+      dot_phases (coef, T, x + i, p, np, acc);
+      for (unsigned q = 0; q < np; q++) {
+        MAX_ABS (m0, acc[2 * q]);
+        MAX_ABS (m1, acc[2 * q + 1]);
+      }
+    }
+    if (n - i >= LANES) {
+      v8sf e0 = *(v8sf_u *) (env + i), e1 = *(v8sf_u *) (env + i + 8);
+      v8si g0 = m0 > e0, g1 = m1 > e1;
+      *(v8sf_u *) (env + i) = (v8sf) ((g0 & (v8si) m0) | (~g0 & (v8si) e0));
+      *(v8sf_u *) (env + i + 8) = (v8sf) ((g1 & (v8si) m1) | (~g1 & (v8si) e1));
+    } else {
+      float v[LANES];
+      *(v8sf_u *) v = m0;
+      *(v8sf_u *) (v + 8) = m1;
+      for (size_t j = 0; j < n - i; j++)
+        env[i + j] = v[j] > env[i + j] ? v[j] : env[i + j];
+    }
+  }
+}
+
+/* out[i L + p] = phase p of output i, i < n. */
+MM_VECTOR_CLONES static void
+upsample_kernel (const float *restrict coef, unsigned T, unsigned L,
+    const float *restrict x, float *restrict out, size_t n)
+{
+  const unsigned c0 = T - 1 - T / 2;
+  for (size_t i = 0; i < n; i += LANES) {
+    size_t len = n - i < LANES ? n - i : LANES;
+    for (size_t j = 0; j < len; j++)
+      out[(i + j) * L] = x[i + j + c0];
+    for (unsigned p = 1; p < L; p += GROUP_MAX) {
+      unsigned np = L - p < GROUP_MAX ? L - p : GROUP_MAX;
+      v8sf acc[2 * GROUP_MAX];
+      float v[GROUP_MAX][LANES];
+      dot_phases (coef, T, x + i, p, np, acc);
+      for (unsigned q = 0; q < np; q++) {
+        *(v8sf_u *) v[q] = acc[2 * q];
+        *(v8sf_u *) (v[q] + 8) = acc[2 * q + 1];
+      }
+      for (size_t j = 0; j < len; j++)
+        for (unsigned q = 0; q < np; q++)
+          out[(i + j) * L + p + q] = v[q][j];
+    }
+  }
 }
 #else
-static size_t
-phase_dot_vec (const float *g, unsigned taps, const float *x, float *out,
-    size_t n)
+/* Plain C, the same sums in the same order. */
+static float
+dot (const float *g, unsigned T, const float *x)
 {
-  return 0;
+  float a = 0.0f;
+  for (unsigned k = 0; k < T; k++)
+    a += g[k] * x[k];
+  return a;
+}
+
+static void
+envelope_kernel (const float *coef, unsigned T, unsigned L, const float *x,
+    float *env, size_t n)
+{
+  const unsigned c0 = T - 1 - T / 2;
+  for (size_t i = 0; i < n; i++) {
+    float m = fabsf (x[i + c0]);
+    for (unsigned p = 1; p < L; p++) {
+      float a = fabsf (dot (coef + (size_t) p * T, T, x + i));
+      m = a > m ? a : m;
+    }
+    env[i] = m > env[i] ? m : env[i];
+  }
+}
+
+static void
+upsample_kernel (const float *coef, unsigned T, unsigned L, const float *x,
+    float *out, size_t n)
+{
+  const unsigned c0 = T - 1 - T / 2;
+  for (size_t i = 0; i < n; i++) {
+    out[i * L] = x[i + c0];
+    for (unsigned p = 1; p < L; p++)
+      out[i * L + p] = dot (coef + (size_t) p * T, T, x + i);
+  }
 }
 #endif
 
-/* One phase: out[i] = sum_k g[k] x[i + k], i < n. */
-static void
-phase_dot (const float *restrict g, unsigned taps, const float *restrict x,
-    float *restrict out, size_t n)
-{
-  for (size_t i = phase_dot_vec (g, taps, x, out, n); i < n; i++) {
-    float a = 0.0f;
-    for (unsigned k = 0; k < taps; k++)
-      a += g[k] * x[i + k];
-    out[i] = a;
-  }
-}
-
-/* Runs the phases on each BLOCK of input with the channel history in front
+/* Runs the kernel on each BLOCK of input with the channel history in front
  * of it (x[0 .. taps-2] = previous samples), then keeps the newest taps-1.
- * Peak mode skips phase 0: it is the input itself, delayed. */
-static float
-feed (mm_oversampler * os, unsigned ch, const float *in, size_t n, float *out)
+ * Exactly one of env and out is set. */
+static void
+feed (mm_oversampler * os, unsigned ch, const float *in, size_t n, float *env,
+    float *out)
 {
   const unsigned T = os->taps, L = os->factor;
   float *x = os->hist + (size_t) ch * (T - 1 + BLOCK);
-  float peak = 0.0f;
 
   while (n > 0) {
     size_t len = n < BLOCK ? n : BLOCK;
     memcpy (x + T - 1, in, len * sizeof (float));
-    if (!out)
-      peak = mm_vector_abs_max_f32 (x + T - 1, len, peak);
-    for (unsigned p = out ? 0 : 1; p < L; p++) {
-      phase_dot (os->coef + p * T, T, x, os->work, len);
-      if (out) {
-        for (size_t i = 0; i < len; i++)
-          out[i * L + p] = os->work[i];
-      } else {
-        peak = mm_vector_abs_max_f32 (os->work, len, peak);
-      }
+    if (env) {
+      envelope_kernel (os->coef, T, L, x, env, len);
+      env += len;
+    } else {
+      upsample_kernel (os->coef, T, L, x, out, len);
+      out += len * L;
     }
     memmove (x, x + len, (T - 1) * sizeof (float));
     in += len;
     n -= len;
-    if (out)
-      out += len * L;
   }
-  return peak;
 }
 
 int
@@ -235,7 +385,33 @@ mm_oversampler_peak (mm_oversampler * os, unsigned ch, const float *in,
     *peak = mm_vector_abs_max_f32 (in, n, 0.0f);
     return MM_OK;
   }
-  *peak = feed (os, ch, in, n, NULL);
+  float p = 0.0f;
+  while (n > 0) {
+    size_t len = n < BLOCK ? n : BLOCK;
+    memset (os->work, 0, len * sizeof (float));
+    feed (os, ch, in, len, os->work, NULL);
+    p = mm_vector_abs_max_f32 (os->work, len, p);
+    in += len;
+    n -= len;
+  }
+  *peak = p;
+  return MM_OK;
+}
+
+int
+mm_oversampler_peak_envelope (mm_oversampler * os, unsigned ch,
+    const float *in, size_t n, float *env)
+{
+  if (!os || ch >= os->channels || (!in && n) || (!env && n))
+    return MM_ERR_INVALID;
+  if (os->factor == 1) {
+    for (size_t i = 0; i < n; i++) {
+      float a = fabsf (in[i]);
+      env[i] = a > env[i] ? a : env[i];
+    }
+    return MM_OK;
+  }
+  feed (os, ch, in, n, env, NULL);
   return MM_OK;
 }
 
@@ -249,6 +425,6 @@ mm_oversampler_upsample (mm_oversampler * os, unsigned ch, const float *in,
     memmove (out, in, n * sizeof (float));
     return MM_OK;
   }
-  feed (os, ch, in, n, out);
+  feed (os, ch, in, n, NULL, out);
   return MM_OK;
 }

@@ -1,7 +1,7 @@
 /* oversample: the one polyphase up-sampler of the DSP core.
  *
  * Used for true-peak detection (BS.1770-4 Annex 2) by the loudness meter
- * and, later, by the limiter.  A Kaiser-windowed sinc prototype of odd
+ * and by the limiter's detector.  A Kaiser-windowed sinc prototype of odd
  * length, centred on an input sample, is split into `factor` phases:
  * phase 0 is the input itself (delayed), so the oversampled signal passes
  * exactly through the samples, and the other phases interpolate between
@@ -12,6 +12,9 @@
  *
  * Input is one channel's contiguous float samples; every channel keeps its
  * own history, so calls for different channels may interleave freely.
+ * Every oversampled value is computed the same way wherever a call starts
+ * or ends: any split of a stream into calls gives bit-identical results,
+ * and peak, peak_envelope and upsample agree exactly.
  */
 #ifndef MM_OVERSAMPLE_H
 #define MM_OVERSAMPLE_H
@@ -45,6 +48,16 @@ unsigned mm_oversampler_get_latency (const mm_oversampler * os);
  * of the oversampled signal produced by these samples (no output stored). */
 int mm_oversampler_peak (mm_oversampler * os, unsigned ch, const float *in,
     size_t n, float *peak);
+
+/* Feed n samples of channel ch; for each input i, env[i] becomes
+ * max (env[i], the largest |value| among the `factor` oversampled values
+ * produced for it): phase 0, the input sample `latency` samples back, and
+ * the interpolated values after it.  So env[i] is the true peak of the
+ * signal on [i - latency, i - latency + 1).  The caller initialises env
+ * (0, or a running envelope of other channels).  A NaN never wins.  At
+ * factor 1, env[i] = max (env[i], |in[i]|). */
+int mm_oversampler_peak_envelope (mm_oversampler * os, unsigned ch,
+    const float *in, size_t n, float *env);
 
 /* Feed n samples of channel ch and write n * factor oversampled samples. */
 int mm_oversampler_upsample (mm_oversampler * os, unsigned ch,

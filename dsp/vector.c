@@ -88,22 +88,70 @@ mm_vector_interleave_all_f32 (float *out, const float *const *planes,
   }
 }
 
-size_t
+MM_VECTOR_CLONES size_t
 mm_vector_sanitize_f32 (float *d, size_t n)
 {
-  /* |x| <= FLT_MAX is false for NaN and Inf; branch-free so it vectorises.
-   * A double-to-float conversion that overflowed shows up here as Inf. */
+  /* |x| <= FLT_MAX is false for NaN and Inf; branch-free so it vectorises
+   * (the count in 32 bits per slice, as wide as the lanes).  A
+   * double-to-float conversion that overflowed shows up here as Inf. */
   size_t bad = 0;
-  for (size_t i = 0; i < n; i++) {
-    int ok = fabsf (d[i]) <= FLT_MAX;
-    bad += !ok;
-    d[i] = ok ? d[i] : 0.0f;
+  for (size_t o = 0; o < n; o += SLICE) {
+    size_t len = n - o < SLICE ? n - o : SLICE;
+    float *p = d + o;
+    uint32_t cnt = 0;
+    for (size_t i = 0; i < len; i++) {
+      int ok = fabsf (p[i]) <= FLT_MAX;
+      cnt += (uint32_t) !ok;
+      p[i] = ok ? p[i] : 0.0f;
+    }
+    bad += cnt;
   }
   return bad;
 }
 
-/* Eight running maxima that the compiler keeps in one vector register. */
+#if defined(__GNUC__)
+/* Sixteen running maxima in two 8-lane vectors (the compiler does not
+ * vectorise a floating-point max reduction by itself: it may not reorder
+ * one).  A lane takes |d| only when |d| > lane, so NaN never wins.
+ * Unaligned loads through an aligned(4) type. */
+typedef float v8sf __attribute__ ((vector_size (32)));
+typedef float v8sf_u __attribute__ ((vector_size (32), aligned (4)));
+typedef int32_t v8si __attribute__ ((vector_size (32)));
+typedef int32_t v8si_u __attribute__ ((vector_size (32), aligned (4)));
+
+/* lane = max (lane, |p[0 .. 7]|) */
+#define ABS_MAX_STEP(lane, p)                                                 \
+  do {                                                                        \
+    v8sf a_ = (v8sf) (*(const v8si_u *) (const void *) (p) & 0x7fffffff);     \
+    v8si gt_ = a_ > (lane);                                                   \
+    (lane) = (v8sf) ((gt_ & (v8si) a_) | (~gt_ & (v8si) (lane)));             \
+  } while (0)
+
 MM_VECTOR_CLONES float
+mm_vector_abs_max_f32 (const float *restrict d, size_t n, float m)
+{
+  size_t i = 0;
+  if (n >= 16) {
+    v8sf l0 = { m, m, m, m, m, m, m, m }, l1 = l0;
+    for (; i + 16 <= n; i += 16) {
+      ABS_MAX_STEP (l0, d + i);
+      ABS_MAX_STEP (l1, d + i + 8);
+    }
+    float lane[16];
+    *(v8sf_u *) lane = l0;
+    *(v8sf_u *) (lane + 8) = l1;
+    for (unsigned j = 0; j < 16; j++)
+      m = lane[j] > m ? lane[j] : m;
+  }
+  for (; i < n; i++) {
+    float a = fabsf (d[i]);
+    m = a > m ? a : m;
+  }
+  return m;
+}
+#else
+/* Eight running maxima that the compiler may keep in one vector register. */
+float
 mm_vector_abs_max_f32 (const float *restrict d, size_t n, float m)
 {
   float lane[8] = { m, m, m, m, m, m, m, m };
@@ -121,3 +169,4 @@ mm_vector_abs_max_f32 (const float *restrict d, size_t n, float m)
     lane[0] = lane[j] > lane[0] ? lane[j] : lane[0];
   return lane[0];
 }
+#endif

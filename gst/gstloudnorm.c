@@ -106,6 +106,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_loudnorm_debug);
 /* file mode: the output is re-measured until it is this close */
 #define FILE_TOLERANCE_LU 0.03
 #define FILE_MAX_PASSES 8
+#define FILE_GAIN_MAX 60.0      /* dB, the normaliser's range */
 /* limiter work above this counts as "linear-limited" */
 #define LIMITED_DB 0.05
 /* ReplayGain 2: -18 LUFS reference, reported as 89 dB SPL */
@@ -509,14 +510,46 @@ gst_loudnorm_set_property (GObject * object, guint prop_id,
   GST_OBJECT_UNLOCK (self);
 }
 
-/* Largest per-channel peak in dB (-inf without a meter). */
+/* A per-channel peak (linear) of a meter or of the normaliser. */
+typedef int (*PeakGetter) (GstLoudnorm * self, guint ch, gdouble * peak);
+
+static int
+in_sample_peak (GstLoudnorm * self, guint ch, gdouble * p)
+{
+  return mm_loudness_sample_peak (input_meter (self), ch, p);
+}
+
+/* The normaliser's limiter sees every sample once oversampled: its detector
+ * gives the true peaks in the modes that have one. */
+static int
+in_true_peak (GstLoudnorm * self, guint ch, gdouble * p)
+{
+  if (self->norm && self->active_mode != GST_LOUDNORM_MODE_FILE)
+    return mm_loudnorm_get_input_true_peak (self->norm, ch, p);
+  return mm_loudness_true_peak (self->meter, ch, p);
+}
+
+static int
+out_true_peak (GstLoudnorm * self, guint ch, gdouble * p)
+{
+  return mm_loudnorm_get_output_true_peak (self->norm, ch, p);
+}
+
+static guint
+channel_count (GstLoudnorm * self)
+{
+  return mm_loudness_get_channels (input_meter (self));
+}
+
+/* Largest per-channel peak in dB (-inf before a stream). */
 static gdouble
-peak_db (const mm_loudness * meter, int (*get) (const mm_loudness *,
-        unsigned, double *))
+peak_db (GstLoudnorm * self, PeakGetter get)
 {
   gdouble max = 0.0, p;
-  for (guint c = 0; meter && c < mm_loudness_get_channels (meter); c++)
-    if (get (meter, c, &p) == MM_OK && p > max)
+  if (!input_meter (self))
+    return -INFINITY;
+  for (guint c = 0; c < channel_count (self); c++)
+    if (get (self, c, &p) == MM_OK && p > max)
       max = p;
   return mm_linear_to_db (max);
 }
@@ -591,17 +624,18 @@ gst_loudnorm_get_property (GObject * object, guint prop_id,
       g_value_set_double (value, read_result (in, mm_loudness_range, 0.0));
       break;
     case PROP_SAMPLE_PEAK:
-      g_value_set_double (value, peak_db (in, mm_loudness_sample_peak));
+      g_value_set_double (value, peak_db (self, in_sample_peak));
       break;
     case PROP_TRUE_PEAK:
-      g_value_set_double (value, peak_db (in, mm_loudness_true_peak));
+      g_value_set_double (value, peak_db (self, in_true_peak));
       break;
     case PROP_OUTPUT_INTEGRATED_LOUDNESS:
       g_value_set_double (value, read_result (out, mm_loudness_integrated,
               -INFINITY));
       break;
     case PROP_OUTPUT_TRUE_PEAK:
-      g_value_set_double (value, peak_db (out, mm_loudness_true_peak));
+      g_value_set_double (value, out ? peak_db (self, out_true_peak) :
+          -INFINITY);
       break;
     case PROP_GAIN:
       g_value_set_double (value, self->norm ?
@@ -641,7 +675,8 @@ make_stream_state (GstLoudnorm * self, GstLoudnormMode mode,
   if (mode != GST_LOUDNORM_MODE_MEASURE) {
     self->norm = mm_loudnorm_new (rate, channels,
         mode == GST_LOUDNORM_MODE_LIVE ? MM_LOUDNORM_LIVE : MM_LOUDNORM_LINEAR,
-        lookahead_ms);
+        lookahead_ms, GST_AUDIO_INFO_FORMAT (info) == GST_AUDIO_FORMAT_F64 ?
+        MM_LOUDNORM_F64 : 0);
     if (!self->norm)
       return FALSE;
     for (gint c = 0; c < channels; c++)
@@ -835,15 +870,15 @@ sync_timestamp (GstLoudnorm * self, GstClockTime pts, gboolean discont)
 }
 
 static void
-take_db_array (GstStructure * s, const gchar * field, const mm_loudness * m,
-    int (*get) (const mm_loudness *, unsigned, double *))
+take_db_array (GstLoudnorm * self, GstStructure * s, const gchar * field,
+    PeakGetter get)
 {
   GValue array = G_VALUE_INIT;
   g_value_init (&array, GST_TYPE_ARRAY);
-  for (guint c = 0; c < mm_loudness_get_channels (m); c++) {
+  for (guint c = 0; c < channel_count (self); c++) {
     GValue v = G_VALUE_INIT;
     gdouble p = 0.0;
-    get (m, c, &p);
+    get (self, c, &p);
     g_value_init (&v, G_TYPE_DOUBLE);
     g_value_set_double (&v, mm_linear_to_db (p));
     gst_value_array_append_and_take_value (&array, &v);
@@ -872,7 +907,7 @@ add_output_fields (GstLoudnorm * self, GstStructure * s, gboolean final)
       read_result (out, mm_loudness_integrated, -INFINITY),
       "output-loudness-range", G_TYPE_DOUBLE,
       read_result (out, mm_loudness_range, 0.0),
-      "output-true-peak", G_TYPE_DOUBLE, peak_db (out, mm_loudness_true_peak),
+      "output-true-peak", G_TYPE_DOUBLE, peak_db (self, out_true_peak),
       "gain", G_TYPE_DOUBLE, mm_loudnorm_get_gain (self->norm),
       "limiter-reduction", G_TYPE_DOUBLE,
       final ? total_max : self->reduction_interval,
@@ -908,12 +943,12 @@ build_message (GstLoudnorm * self, gboolean final)
       "integrated-loudness", G_TYPE_DOUBLE,
       read_result (m, mm_loudness_integrated, -INFINITY),
       "loudness-range", G_TYPE_DOUBLE, read_result (m, mm_loudness_range, 0.0),
-      "sample-peak", G_TYPE_DOUBLE, peak_db (m, mm_loudness_sample_peak),
-      "true-peak", G_TYPE_DOUBLE, peak_db (m, mm_loudness_true_peak),
+      "sample-peak", G_TYPE_DOUBLE, peak_db (self, in_sample_peak),
+      "true-peak", G_TYPE_DOUBLE, peak_db (self, in_true_peak),
       "nonfinite-samples", G_TYPE_UINT64, mm_loudness_get_nonfinite (m),
       "final", G_TYPE_BOOLEAN, final, NULL);
-  take_db_array (s, "channel-sample-peak", m, mm_loudness_sample_peak);
-  take_db_array (s, "channel-true-peak", m, mm_loudness_true_peak);
+  take_db_array (self, s, "channel-sample-peak", in_sample_peak);
+  take_db_array (self, s, "channel-true-peak", in_true_peak);
   if (self->norm)
     add_output_fields (self, s, final);
 
@@ -1179,8 +1214,9 @@ file_pass (GstLoudnorm * self, gdouble gain, gboolean push)
 
   GST_OBJECT_LOCK (self);
   mm_loudnorm_reset (self->norm);
-  mm_loudnorm_set_gain (self->norm, gain);
+  gboolean gain_ok = mm_loudnorm_set_gain (self->norm, gain) == MM_OK;
   GST_OBJECT_UNLOCK (self);
+  g_return_val_if_fail (gain_ok, GST_FLOW_ERROR);       /* clamped above */
 
   for (guint64 pos = 0; ret == GST_FLOW_OK && pos < total + latency;) {
     gsize n = (gsize) MIN ((guint64) SPOOL_CHUNK, total + latency - pos);
@@ -1233,13 +1269,14 @@ file_measure_at (GstLoudnorm * self, gdouble gain, gboolean * limited)
 static gdouble
 file_choose_gain (GstLoudnorm * self, gdouble in_lufs, gdouble goal)
 {
-  gdouble g0 = goal - in_lufs, g1, out0, out1;
+  gdouble g0 = CLAMP (goal - in_lufs, -FILE_GAIN_MAX, FILE_GAIN_MAX), g1;
+  gdouble out0, out1;
   gboolean limited;
 
   out0 = file_measure_at (self, g0, &limited);
   if (!limited || !isfinite (out0))
     return g0;                  /* gain alone was exact: no limiting */
-  g1 = g0 + (goal - out0);
+  g1 = CLAMP (g0 + (goal - out0), -FILE_GAIN_MAX, FILE_GAIN_MAX);
   for (gint pass = 1; pass < FILE_MAX_PASSES; pass++) {
     out1 = file_measure_at (self, g1, &limited);
     GST_DEBUG_OBJECT (self, "pass %d: gain %.3f dB -> %.3f LUFS", pass, g1,
@@ -1251,7 +1288,10 @@ file_choose_gain (GstLoudnorm * self, gdouble in_lufs, gdouble goal)
       slope = 0.05;             /* a hard-working limiter gives little */
     g0 = g1;
     out0 = out1;
-    g1 = CLAMP (g1 + (goal - out1) / MIN (slope, 1.0), -60.0, 60.0);
+    g1 = CLAMP (g1 + (goal - out1) / MIN (slope, 1.0), -FILE_GAIN_MAX,
+        FILE_GAIN_MAX);
+    if (g1 == g0)
+      break;                    /* at the gain limit */
   }
   return g1;
 }
@@ -1270,6 +1310,11 @@ drain_file (GstLoudnorm * self)
   GST_OBJECT_UNLOCK (self);
 
   if (isfinite (in_lufs)) {
+    if (fabs (goal - in_lufs) > FILE_GAIN_MAX)
+      GST_ELEMENT_WARNING (self, STREAM, FAILED,
+          ("mode=file: reaching %.1f LUFS from %.1f LUFS needs %.1f dB; the "
+              "gain is limited to +-%.0f dB, so the output misses the target",
+              goal, in_lufs, goal - in_lufs, FILE_GAIN_MAX), (NULL));
     gain = file_choose_gain (self, in_lufs, goal);
     self->gain_valid = TRUE;
   } else {
@@ -1298,7 +1343,8 @@ finish_stream (GstLoudnorm * self)
   if (m && self->post_messages)
     g_queue_push_tail (&msgs, build_message (self, TRUE));
   if (m && mm_loudness_integrated (m, &lufs) == MM_OK && isfinite (lufs)) {
-    gdouble peak = pow (10.0, peak_db (m, mm_loudness_true_peak) / 20.0);
+    gdouble peak = pow (10.0, peak_db (self, self->norm ? out_true_peak :
+            in_true_peak) / 20.0);
     tags = gst_tag_list_new (GST_TAG_TRACK_GAIN, RG2_REFERENCE_LUFS - lufs,
         GST_TAG_TRACK_PEAK, peak,
         GST_TAG_REFERENCE_LEVEL, RG2_REFERENCE_LEVEL, NULL);

@@ -173,6 +173,18 @@ test_api (void)
   CHECK (mm_limiter_get_reduction (NULL, &now, &max) == MM_ERR_INVALID);
   CHECK (mm_limiter_get_reduction (l, &now, &max) == MM_OK);
   CHECK (now == 0.0 && max == 0.0);
+  CHECK (mm_limiter_process_gain_f32 (NULL, f, NULL, 2) == MM_ERR_INVALID);
+  CHECK (mm_limiter_process_gain_f32 (l, NULL, NULL, 2) == MM_ERR_INVALID);
+  CHECK (mm_limiter_process_gain_f64 (l, NULL, NULL, 0) == MM_OK);
+  double v;
+  CHECK (mm_limiter_get_input_peak (NULL, 0, &v) == MM_ERR_INVALID);
+  CHECK (mm_limiter_get_input_peak (l, 2, &v) == MM_ERR_INVALID);
+  CHECK (mm_limiter_get_input_peak (l, 0, NULL) == MM_ERR_INVALID);
+  CHECK (mm_limiter_get_output_peak (NULL, 0, &v) == MM_ERR_INVALID);
+  CHECK (mm_limiter_get_output_peak (l, 2, &v) == MM_ERR_INVALID);
+  CHECK (mm_limiter_get_output_peak (l, 1, NULL) == MM_ERR_INVALID);
+  CHECK (mm_limiter_get_loss (NULL, &v) == MM_ERR_INVALID);
+  CHECK (mm_limiter_get_loss (l, NULL) == MM_ERR_INVALID);
   mm_limiter_free (&l);
   CHECK (l == NULL);
 
@@ -822,6 +834,363 @@ test_reduction_report (void)
   mm_limiter_free (&l);
 }
 
+/* ------------------------------------------------------------------ */
+/* Pre-gain */
+
+/* A pre-gain ramp from `from_db` to `to_db` over `ramp` frames starting
+ * at `start`, in dB (as mm_smoother's ramps in the linear domain would be
+ * just as smooth). */
+static float *
+pregain_ramp (size_t frames, size_t start, size_t ramp, double from_db,
+    double to_db)
+{
+  float *p = malloc (frames * sizeof (float));
+  for (size_t i = 0; i < frames; i++) {
+    double u = i < start ? 0.0 : i >= start + ramp ? 1.0 :
+        (double) (i - start) / (double) ramp;
+    p[i] = (float) mm_db_to_linear (from_db + (to_db - from_db) * u);
+  }
+  return p;
+}
+
+/* Loud material (pink noise at -10 dBFS RMS with peaks near full scale,
+ * tones and a square wave at -6 dBFS, the worst inter-sample pattern)
+ * pushed by a pre-gain ramp of 0 -> +20 dB over 100 ms: the output true
+ * peak stays <= ceiling + 0.05 dB, read by our meter and by libebur128,
+ * at 44.1, 48 and 96 kHz, 1 and 2 channels, 1 and 5 ms lookahead. */
+static void
+test_pregain_ramp_ceiling (void)
+{
+  static const unsigned prates[] = { 44100, 48000, 96000 };
+  static const char *const names[] = { "pink -10 dBFS", "sine 997 Hz -6 dB",
+    "sine 0.45 fs -6 dB", "square 997 Hz -6 dB", "ISP pattern 0 dBFS"
+  };
+  double worst_ours = -HUGE_VAL, worst_ebu = -HUGE_VAL;
+  char where_ours[96] = "", where_ebu[96] = "";
+  for (size_t r = 0; r < 3; r++)
+    for (unsigned ch = 1; ch <= 2; ch++)
+      for (double la = 1.0; la <= 5.0; la += 4.0)
+        for (int k = 0; k < 5; k++) {
+          const unsigned rate = prates[r];
+          mm_limiter *l = mm_limiter_new (rate, ch, la);
+          unsigned lat = mm_limiter_get_latency (l);
+          size_t len = rate * 6 / 10, frames = len + lat;
+          float *x = calloc (frames * ch, sizeof (float));
+          if (k == 0) {
+            pink (x, ch, len, 1.0, 31 + ch);
+          } else if (k == 4) {
+            make_signal (x, SIG_ISP, rate, ch, len, 5);
+          } else {
+            for (size_t i = 0; i < len; i++)
+              for (unsigned c = 0; c < ch; c++) {
+                double ph = TWO_PI * (k == 2 ? 0.45 : 997.0 / rate) * i + c;
+                double v = k == 3 ? (sin (ph) >= 0.0 ? 1.0 : -1.0) : sin (ph);
+                x[i * ch + c] = (float) (0.5 * v);
+              }
+          }
+          float *p = pregain_ramp (frames, rate / 5, rate / 10, 0.0, 20.0);
+          size_t done = 0;
+          uint64_t seed = 40 + k;
+          while (done < frames) {
+            size_t n = 1 + (size_t) (tc_random (&seed) * 1200.0);
+            n = n < frames - done ? n : frames - done;
+            CHECK (mm_limiter_process_gain_f32 (l, x + done * ch, p + done,
+                    n) == MM_OK);
+            done += n;
+          }
+          double a = tp_ours (x, ch, rate, frames) + 1.0;
+          double b = tp_ebur128 (x, ch, rate, frames) + 1.0;
+          char where[96];
+          snprintf (where, sizeof where, "%s, %u Hz %u ch %g ms", names[k],
+              rate, ch, la);
+          if (!CHECK (a <= TP_TOL_DB))
+            printf ("  (%s: ours %+.3f dB over)\n", where, a);
+#ifdef HAVE_LIBEBUR128
+          if (!CHECK (b <= TP_TOL_DB))
+            printf ("  (%s: libebur128 %+.3f dB over)\n", where, b);
+#endif
+          if (a > worst_ours) {
+            worst_ours = a;
+            memcpy (where_ours, where, sizeof where);
+          }
+          if (b > worst_ebu) {
+            worst_ebu = b;
+            memcpy (where_ebu, where, sizeof where);
+          }
+          free (p);
+          free (x);
+          mm_limiter_free (&l);
+        }
+  printf ("  pre-gain 0 -> +20 dB over 100 ms: output true peak re ceiling "
+      "ours %+.3f dB (%s)", worst_ours, where_ours);
+#ifdef HAVE_LIBEBUR128
+  printf (", libebur128 %+.3f dB (%s)", worst_ebu, where_ebu);
+#endif
+  printf ("\n");
+}
+
+/* The pre-gain is exact arithmetic on the path: NULL is a pre-gain of 1;
+ * a constant 2 is the input doubled (every detector value doubles
+ * exactly); under the ceiling the output is p x delayed, p travelling
+ * with its frame, bit for bit; any split gives the same output; f32 and
+ * f64 agree. */
+static void
+test_pregain_exact (void)
+{
+  const unsigned rate = 48000, ch = 2;
+  const size_t frames = rate;
+  float *x = malloc (frames * ch * sizeof (float));
+  float *a = malloc (frames * ch * sizeof (float));
+  float *b = malloc (frames * ch * sizeof (float));
+  double *d = malloc (frames * ch * sizeof (double));
+  float *ones = malloc (frames * sizeof (float));
+  float *twos = malloc (frames * sizeof (float));
+  for (size_t i = 0; i < frames; i++) {
+    ones[i] = 1.0f;
+    twos[i] = 2.0f;
+  }
+  pink (x, ch, frames, 1.5, 61);      /* limited hard at times */
+
+  mm_limiter *l = mm_limiter_new (rate, ch, 5.0);
+  memcpy (a, x, frames * ch * sizeof (float));
+  mm_limiter_process_f32 (l, a, frames);
+  mm_limiter_reset (l);
+  memcpy (b, x, frames * ch * sizeof (float));
+  mm_limiter_process_gain_f32 (l, b, ones, frames);
+  CHECK (memcmp (a, b, frames * ch * sizeof (float)) == 0);
+
+  mm_limiter_reset (l);
+  for (size_t i = 0; i < frames * ch; i++)
+    a[i] = 2.0f * x[i];
+  mm_limiter_process_f32 (l, a, frames);
+  mm_limiter_reset (l);
+  memcpy (b, x, frames * ch * sizeof (float));
+  mm_limiter_process_gain_f32 (l, b, twos, frames);
+  CHECK (memcmp (a, b, frames * ch * sizeof (float)) == 0);
+
+  /* A ramp, one call against odd pieces, and f64. */
+  float *p = pregain_ramp (frames, rate / 4, rate / 10, -6.0, 14.0);
+  mm_limiter_reset (l);
+  memcpy (a, x, frames * ch * sizeof (float));
+  mm_limiter_process_gain_f32 (l, a, p, frames);
+  double now, max;
+  mm_limiter_get_reduction (l, &now, &max);
+  CHECK (max > 6.0);
+  mm_limiter_reset (l);
+  memcpy (b, x, frames * ch * sizeof (float));
+  for (size_t i = 0; i < frames * ch; i++)
+    d[i] = x[i];
+  size_t done = 0;
+  for (size_t n = 1; done < frames; n = n * 7 % 1999 + 1) {
+    size_t k = n < frames - done ? n : frames - done;
+    mm_limiter_process_gain_f32 (l, b + done * ch, p + done, k);
+    done += k;
+  }
+  CHECK (memcmp (a, b, frames * ch * sizeof (float)) == 0);
+  mm_limiter_reset (l);
+  mm_limiter_process_gain_f64 (l, d, p, frames);
+  double err = 0.0;
+  for (size_t i = 0; i < frames * ch; i++)
+    err = fmax (err, fabs (d[i] - a[i]));
+  CHECK_NEAR (err, 0.0, 1e-6);
+
+  /* Under the ceiling: y[n] = p[n - lat] x[n - lat] exactly, also where
+   * the pre-gain is 0 and where it is negative (polarity), and a
+   * non-finite pre-gain is 0. */
+  unsigned lat = mm_limiter_get_latency (l);
+  pink (x, ch, frames, 0.05, 62);
+  for (size_t i = 0; i < frames; i++)
+    p[i] = i < frames / 4 ? 0.0f : i < frames / 2 ? 1.5f : -1.25f;
+  p[frames / 3] = NAN;
+  p[frames / 3 + 1] = INFINITY;
+  mm_limiter_reset (l);
+  memcpy (a, x, frames * ch * sizeof (float));
+  mm_limiter_process_gain_f32 (l, a, p, frames);
+  int exact = 1;
+  for (size_t i = lat; i < frames; i++)
+    for (unsigned c = 0; c < ch; c++) {
+      double pg = isfinite (p[i - lat]) ? p[i - lat] : 0.0;
+      exact &= a[i * ch + c] == (float) (x[(i - lat) * ch + c] * pg);
+    }
+  CHECK (exact);
+  mm_limiter_get_reduction (l, &now, &max);
+  CHECK (max == 0.0);
+
+  free (p);
+  free (x);
+  free (a);
+  free (b);
+  free (d);
+  free (ones);
+  free (twos);
+  mm_limiter_free (&l);
+}
+
+/* ------------------------------------------------------------------ */
+/* Readouts: peaks and loss */
+
+/* The limiter's peaks against our meter (mm_loudness, true peak, the same
+ * oversampler) on its input and on its output: the input peak within
+ * 0.01 dB, the output peak (detector envelope times the gains) within
+ * 0.02 dB; on noise and tones under the ceiling, hard-limited signals,
+ * and a pre-gain ramp; 44.1 and 48 kHz, 1 and 5 ms.  The loss against
+ * the sums of squares of what went in (times the pre-gain) and what came
+ * out (6e-7 dB: the float output's rounding); exactly 0 while nothing is
+ * limited. */
+static void
+test_peaks_and_loss (void)
+{
+  static const unsigned prates[] = { 44100, 48000 };
+  enum
+  { NOISE, TONE, TONE_HF, LIM_PINK, LIM_SINE, LIM_SQUARE, LIM_IMPULSES,
+    RAMP_PINK, RAMP_TONE, CASES
+  };
+  static const char *const names[CASES] = { "pink -20 dBFS", "sine 997 Hz",
+    "sine 0.45 fs", "pink +20 dB", "sine 0.45 fs +12 dB", "square 0 dBFS",
+    "impulses +12 dB", "pink, pre-gain +20 dB", "sine, pre-gain +20 dB"
+  };
+  const unsigned ch = 2;
+  double worst_in = 0.0, worst_out = 0.0, worst_loss = 0.0;
+  char where_out[96] = "";
+  for (size_t r = 0; r < 2; r++)
+    for (double la = 1.0; la <= 5.0; la += 4.0)
+      for (int k = 0; k < CASES; k++) {
+        const unsigned rate = prates[r];
+        mm_limiter *l = mm_limiter_new (rate, ch, la);
+        unsigned lat = mm_limiter_get_latency (l);
+        /* Silence after the signal until all of it, and the ringing of
+         * its end, has come out and been read by both (the limiter reads
+         * the output's envelope from the input's, the oversampler's delay
+         * ahead of a meter on the output). */
+        size_t len = rate / 2, frames = len + lat + 64;
+        float *x = calloc (frames * ch, sizeof (float));
+        float *p = NULL;
+        switch (k) {
+          case NOISE:
+            pink (x, ch, len, 0.3, 71);
+            break;
+          case TONE:
+          case TONE_HF:
+          case RAMP_TONE:
+            for (size_t i = 0; i < len; i++)
+              for (unsigned c = 0; c < ch; c++)
+                x[i * ch + c] = (float) (0.6 * sin (TWO_PI * (k == TONE_HF ?
+                            0.45 : 997.0 / rate) * i + 0.7 * c));
+            break;
+          case LIM_PINK:
+            make_signal (x, SIG_PINK, rate, ch, len, 72);
+            break;
+          case LIM_SINE:
+            make_signal (x, SIG_SINE_045, rate, ch, len, 73);
+            break;
+          case LIM_SQUARE:
+            make_signal (x, SIG_SQUARE, rate, ch, len, 74);
+            break;
+          case LIM_IMPULSES:
+            make_signal (x, SIG_IMPULSES, rate, ch, len, 75);
+            break;
+          case RAMP_PINK:
+            pink (x, ch, len, 1.0, 76);
+            break;
+          default:
+            break;
+        }
+        if (k == RAMP_PINK || k == RAMP_TONE)
+          p = pregain_ramp (frames, rate / 10, rate / 10, 0.0, 20.0);
+
+        /* What the meter reads on the input; the energy of p x. */
+        mm_loudness *m = mm_loudness_new (rate, ch, MM_LOUDNESS_TRUE_PEAK);
+        mm_loudness_add_frames_f32 (m, x, frames);
+        double e_in = 0.0, e_out = 0.0;
+        for (size_t i = 0; i < len; i++)
+          for (unsigned c = 0; c < ch; c++) {
+            double v = x[i * ch + c] * (p ? (double) p[i] : 1.0);
+            e_in += v * v;
+          }
+        run_f32 (l, x, ch, frames, 90 + k);
+        if (p) {
+          /* run_f32 has no pre-gain: run again with it */
+          mm_limiter_reset (l);
+          memset (x, 0, frames * ch * sizeof (float));
+          if (k == RAMP_PINK)
+            pink (x, ch, len, 1.0, 76);
+          else
+            for (size_t i = 0; i < len; i++)
+              for (unsigned c = 0; c < ch; c++)
+                x[i * ch + c] = (float) (0.6 * sin (TWO_PI * 997.0 / rate * i
+                        + 0.7 * c));
+          CHECK (mm_limiter_process_gain_f32 (l, x, p, frames) == MM_OK);
+        }
+        for (size_t i = 0; i < frames * ch; i++)
+          e_out += (double) x[i] * x[i];
+        mm_loudness *mo = mm_loudness_new (rate, ch, MM_LOUDNESS_TRUE_PEAK);
+        mm_loudness_add_frames_f32 (mo, x, frames);
+
+        char where[96];
+        snprintf (where, sizeof where, "%s, %u Hz %g ms", names[k], rate, la);
+        for (unsigned c = 0; c < ch; c++) {
+          double ref_in, ref_out, in, out;
+          mm_loudness_true_peak (m, c, &ref_in);
+          mm_loudness_true_peak (mo, c, &ref_out);
+          CHECK (mm_limiter_get_input_peak (l, c, &in) == MM_OK);
+          CHECK (mm_limiter_get_output_peak (l, c, &out) == MM_OK);
+          double di = mm_linear_to_db (in) - mm_linear_to_db (ref_in);
+          double dout = mm_linear_to_db (out) - mm_linear_to_db (ref_out);
+          if (!CHECK_NEAR (di, 0.0, 0.01))
+            printf ("  (%s ch %u: input peak %+.4f dB off the meter)\n",
+                where, c, di);
+          if (!CHECK_NEAR (dout, 0.0, 0.02))
+            printf ("  (%s ch %u: output peak %+.4f dB off the meter)\n",
+                where, c, dout);
+          worst_in = fmax (worst_in, fabs (di));
+          if (fabs (dout) > fabs (worst_out)) {
+            worst_out = dout;
+            memcpy (where_out, where, sizeof where);
+          }
+        }
+
+        /* Loss: the frames that have come out are all the input's. */
+        double loss, reduction_max;
+        CHECK (mm_limiter_get_loss (l, &loss) == MM_OK);
+        mm_limiter_get_reduction (l, NULL, &reduction_max);
+        double expect = 10.0 * log10 (e_in / e_out);
+        if (reduction_max == 0.0) {
+          CHECK (loss == 0.0);
+        } else {
+          CHECK (loss > 0.0);
+          /* the test sums the float output: up to 2^-24 relative per
+           * sample, all alike on a square wave: 5.2e-7 dB */
+          if (!CHECK_NEAR (loss, expect, 6e-7))
+            printf ("  (%s: loss %.9f dB, expected %.9f)\n", where, loss,
+                expect);
+        }
+        worst_loss = fmax (worst_loss, fabs (loss - expect));
+
+        mm_loudness_free (&m);
+        mm_loudness_free (&mo);
+        free (p);
+        free (x);
+        mm_limiter_free (&l);
+      }
+  printf ("  peaks against our meter: input within %.2g dB, output within "
+      "%.2g dB (worst %+.2g, %s); loss within %.2g dB of the sums\n",
+      worst_in, fabs (worst_out), worst_out, where_out, worst_loss);
+
+  /* Before any audio, and after reset. */
+  mm_limiter *l = mm_limiter_new (48000, 1, 5.0);
+  double v = -1.0;
+  CHECK (mm_limiter_get_loss (l, &v) == MM_OK && v == 0.0);
+  CHECK (mm_limiter_get_input_peak (l, 0, &v) == MM_OK && v == 0.0);
+  CHECK (mm_limiter_get_output_peak (l, 0, &v) == MM_OK && v == 0.0);
+  feed_loud (l, 48000, 100.0);
+  CHECK (mm_limiter_get_loss (l, &v) == MM_OK && v > 5.0);
+  CHECK (mm_limiter_get_input_peak (l, 0, &v) == MM_OK && v > 3.4);
+  mm_limiter_reset (l);
+  CHECK (mm_limiter_get_loss (l, &v) == MM_OK && v == 0.0);
+  CHECK (mm_limiter_get_input_peak (l, 0, &v) == MM_OK && v == 0.0);
+  mm_limiter_free (&l);
+}
+
 int
 main (void)
 {
@@ -836,5 +1205,8 @@ main (void)
   test_nonfinite_input ();
   test_reset_and_split ();
   test_reduction_report ();
+  test_pregain_ramp_ceiling ();
+  test_pregain_exact ();
+  test_peaks_and_loss ();
   return tc_finish ("limiter");
 }

@@ -27,6 +27,8 @@
 
 #include <ebur128.h>
 
+#include "loudness.h"
+
 #include <gst/gst.h>
 #include <gst/audio/audio.h>
 #include <gst/check/gstcheck.h>
@@ -1219,6 +1221,66 @@ GST_START_TEST (test_linear_limited_says_linear_limited_and_output_loudness)
 
 GST_END_TEST;
 
+/* Album mode: the album's combined loudness (the DSP meter's multi-meter
+ * API, as the CLI computes it) set as measured-loudness gives every track
+ * the same gain, and the album as a whole lands on the target. */
+static gdouble
+album_loudness (Program ** tracks, guint n)
+{
+  mm_loudness *meters[2];
+  gdouble lufs = -INFINITY;
+  g_assert (n == 2);
+  for (guint i = 0; i < n; i++) {
+    meters[i] = mm_loudness_new (tracks[i]->rate, tracks[i]->channels, 0);
+    fail_unless (meters[i] != NULL);
+    mm_loudness_add_frames_f32 (meters[i], tracks[i]->data, tracks[i]->frames);
+  }
+  fail_unless (mm_loudness_integrated_multiple ((const mm_loudness * const *)
+          meters, n, &lufs) == MM_OK);
+  for (guint i = 0; i < n; i++)
+    mm_loudness_free (&meters[i]);
+  return lufs;
+}
+
+GST_START_TEST (test_album_linear_same_gain_album_on_target)
+{
+  Program *tracks[2] = {
+    program_make (PROG_MIXED, 48000, 2, 20, 8101, -20.0),
+    program_make (PROG_MIXED, 48000, 2, 20, 8102, -27.0),
+  };
+  gdouble album = album_loudness (tracks, 2), gains[2];
+  ebur128_state *st[2];
+
+  g_print ("  album loudness %.3f LUFS (tracks -20, -27)\n", album);
+  for (guint i = 0; i < 2; i++) {
+    gchar *props = g_strdup_printf ("mode=linear loudness-target=%g "
+        "max-true-peak=%g measured-loudness=%.6f", TARGET, CEILING, album);
+    RunCfg cfg = { props, TRUE, 4800, 4800, 0, 0, NULL, NULL, TRUE, 0 };
+    RunResult r;
+    run_loudnorm (tracks[i], &cfg, &r);
+    assert_no_error (&r);
+    gains[i] = sdouble (final_struct (&r), "gain");
+    st[i] = ebur128_init (2, 48000, EBUR128_MODE_I);
+    ebur128_add_frames_float (st[i], r.out, r.out_frames);
+    run_free (&r);
+    g_free (props);
+  }
+  gdouble out_album;
+  ebur128_loudness_global_multiple (st, 2, &out_album);
+  g_print ("  album gains %+.3f / %+.3f dB, album output %.3f LUFS\n",
+      gains[0], gains[1], out_album);
+  fail_unless (fabs (gains[0] - gains[1]) < 1e-9, "tracks got different gains");
+  fail_unless (fabs (gains[0] - (TARGET - album)) < 0.01);
+  fail_unless (fabs (out_album - TARGET) <= LINEAR_TOLERANCE_LU,
+      "album output %.3f LUFS", out_album);
+  for (guint i = 0; i < 2; i++) {
+    ebur128_destroy (&st[i]);
+    program_free (tracks[i]);
+  }
+}
+
+GST_END_TEST;
+
 /* max-true-peak other than the -1 dBTP default: it must hold from the
  * first output sample (the claps programme has a clap at frame 0). */
 GST_START_TEST (test_linear_ceiling_minus6_holds_from_first_sample)
@@ -2061,6 +2123,7 @@ loudnorm_modes_suite (void)
   tcase_add_test (tc_file,
       test_file_hard_limiting_plus12dB_hits_target_under_ceiling);
 
+  tcase_add_test (tc_linear, test_album_linear_same_gain_album_on_target);
   tcase_add_test (tc_linear,
       test_linear_from_measure_pass_hits_target_unlimited);
   tcase_add_test (tc_linear,
