@@ -1281,6 +1281,70 @@ GST_START_TEST (test_album_linear_same_gain_album_on_target)
 
 GST_END_TEST;
 
+/* Properties changed while PLAYING glide: a +10 dB change of
+ * loudness-target in the middle of a steady tone (linear mode) moves the
+ * output/input ratio in small steps (a step change would be a click), and
+ * it arrives at the new gain. */
+GST_START_TEST (test_linear_target_change_while_playing_is_click_free)
+{
+  const gint rate = 48000, frames = 480, n_bufs = 200;
+  GstHarness *h = gst_harness_new ("loudnorm");
+  GstCaps *caps = gst_caps_new_simple ("audio/x-raw", "format", G_TYPE_STRING,
+      GST_AUDIO_NE (F32), "rate", G_TYPE_INT, rate, "channels", G_TYPE_INT, 1,
+      "layout", G_TYPE_STRING, "interleaved", NULL);
+  gfloat *in = g_new (gfloat, frames * n_bufs), *out = g_new0 (gfloat,
+      frames * n_bufs);
+  guint64 got = 0;
+  GstBuffer *b;
+
+  g_object_set (h->element, "mode", 2 /* linear */ , "loudness-target", -30.0,
+      "measured-loudness", -30.0, NULL);
+  gst_harness_set_src_caps (h, caps);
+  for (gint i = 0; i < frames * n_bufs; i++)
+    in[i] = (gfloat) (0.05 * sin (2.0 * G_PI * 997.0 * i / rate));
+  for (gint k = 0; k < n_bufs; k++) {
+    if (k == n_bufs / 2)
+      g_object_set (h->element, "loudness-target", -20.0, NULL);
+    b = gst_buffer_new_memdup (in + k * frames, frames * sizeof (gfloat));
+    GST_BUFFER_PTS (b) = gst_util_uint64_scale (k * frames, GST_SECOND, rate);
+    fail_unless_equals_int (gst_harness_push (h, b), GST_FLOW_OK);
+  }
+  gst_harness_push_event (h, gst_event_new_eos ());
+  while ((b = gst_harness_try_pull (h))) {
+    gsize n = gst_buffer_get_size (b) / sizeof (gfloat);
+    fail_unless (got + n <= (guint64) frames * n_bufs);
+    gst_buffer_extract (b, 0, out + got, n * sizeof (gfloat));
+    got += n;
+    gst_buffer_unref (b);
+  }
+  fail_unless_equals_uint64 (got, (guint64) frames * n_bufs);
+
+  /* the ratio out/in where the tone is well above zero */
+  gdouble prev = -1.0, max_step = 0.0, first = -1.0, last = -1.0;
+  for (gint i = 0; i < frames * n_bufs; i++) {
+    if (fabs (in[i]) < 0.02)
+      continue;
+    gdouble r = out[i] / in[i];
+    if (first < 0)
+      first = r;
+    if (prev >= 0)
+      max_step = MAX (max_step, fabs (r - prev));
+    prev = last = r;
+  }
+  g_print ("  target change -30 -> -20 LUFS while playing: gain %.4f -> %.4f, "
+      "largest step between nearby samples %.5f\n", first, last, max_step);
+  fail_unless (fabs (first - 1.0) < 1e-4, "start gain %f", first);
+  fail_unless (fabs (last - pow (10.0, 0.5)) < 1e-3, "end gain %f", last);
+  /* a step would jump by 2.16; a glide over >= 10 ms moves < 0.01 */
+  fail_unless (max_step < 0.01, "gain jumped by %f: a click", max_step);
+
+  g_free (in);
+  g_free (out);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* max-true-peak other than the -1 dBTP default: it must hold from the
  * first output sample (the claps programme has a clap at frame 0). */
 GST_START_TEST (test_linear_ceiling_minus6_holds_from_first_sample)
@@ -2123,6 +2187,8 @@ loudnorm_modes_suite (void)
   tcase_add_test (tc_file,
       test_file_hard_limiting_plus12dB_hits_target_under_ceiling);
 
+  tcase_add_test (tc_linear,
+      test_linear_target_change_while_playing_is_click_free);
   tcase_add_test (tc_linear, test_album_linear_same_gain_album_on_target);
   tcase_add_test (tc_linear,
       test_linear_from_measure_pass_hits_target_unlimited);
