@@ -24,36 +24,11 @@
 #include <time.h>
 
 #include "loudness.h"
+#include "mmrng.h"
 
 /* ------------------------------------------------------------------ */
 /* The signal: segments of music-like mix, speech-like modulated noise,
  * pink noise and tones at varied levels, with a few pauses. */
-
-typedef struct
-{
-  uint64_t s;
-} rng;
-
-static uint64_t
-rng_next (rng * r)
-{
-  uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-static double
-rng_uniform (rng * r)
-{
-  return (double) (rng_next (r) >> 11) * (1.0 / 9007199254740992.0);
-}
-
-static double
-rng_range (rng * r, double a, double b)
-{
-  return a + (b - a) * rng_uniform (r);
-}
 
 enum
 { SEG_MIX, SEG_SPEECH, SEG_PINK, SEG_TONE, SEG_PAUSE, SEG_KINDS };
@@ -75,7 +50,7 @@ static double sp_hp_a, sp_lp_a, speech_norm = 1.0;
 static double
 pink (chan_state * c)
 {
-  double w = 2.0 * rng_uniform (&c->noise) - 1.0, y = 0.03 * w;
+  double w = 2.0 * rng_unit (&c->noise) - 1.0, y = 0.03 * w;
   for (int k = 0; k < POLES; k++) {
     c->pink[k] += pink_a[k] * (w - c->pink[k]);
     y += pink_g[k] * c->pink[k];
@@ -86,7 +61,7 @@ pink (chan_state * c)
 static double
 breath (chan_state * c)
 {
-  double x = 2.0 * rng_uniform (&c->noise) - 1.0;
+  double x = 2.0 * rng_unit (&c->noise) - 1.0;
   double hp = (1.0 - sp_hp_a) * (c->hp_y + x - c->hp_x);
   c->hp_x = x;
   c->hp_y = hp;

@@ -20,38 +20,7 @@
 #define M_PI 3.14159265358979323846
 #endif
 
-typedef struct
-{
-  uint64_t s;
-} rng;
-
-static uint64_t
-rng_next (rng * r)
-{
-  uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-static double
-rng_unit (rng * r)
-{
-  return (double) (rng_next (r) >> 11) * (1.0 / 9007199254740992.0);
-}
-
-static double
-rng_range (rng * r, double a, double b)
-{
-  return a + (b - a) * rng_unit (r);
-}
-
-static double
-rng_gauss (rng * r)
-{
-  return (rng_unit (r) + rng_unit (r) + rng_unit (r) + rng_unit (r) - 2.0)
-      * 1.7320508;
-}
+#include "mmrng.h"
 
 typedef struct
 {

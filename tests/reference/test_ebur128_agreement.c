@@ -42,6 +42,7 @@
 #include <time.h>
 
 #include "biquad.h"
+#include "mmrng.h"
 #include "loudness.h"
 
 #define TOL_I 0.05
@@ -49,34 +50,7 @@
 #define TOL_TP 0.2
 
 /* ------------------------------------------------------------------ */
-/* PRNG: splitmix64. */
-
-typedef struct
-{
-  uint64_t s;
-} rng;
-
-static uint64_t
-rng_next (rng * r)
-{
-  uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-/* [0, 1) */
-static double
-rng_uniform (rng * r)
-{
-  return (double) (rng_next (r) >> 11) * (1.0 / 9007199254740992.0);
-}
-
-static double
-rng_range (rng * r, double a, double b)
-{
-  return a + (b - a) * rng_uniform (r);
-}
+/* PRNG: tests/common/mmrng.h */
 
 /* ------------------------------------------------------------------ */
 /* Programmes: a list of segments, each one source at a level that moves
@@ -296,7 +270,7 @@ one_pole_coeff (double freq, double rate)
 static double
 pink_sample (generator * g, chan_gen * c)
 {
-  double w = 2.0 * rng_uniform (&c->noise) - 1.0;
+  double w = 2.0 * rng_unit (&c->noise) - 1.0;
   /* Programme material is band-limited (broadcast chains and masters roll
    * off by 16-20 kHz): without this the white top octave would reach the
    * Nyquist frequency, where true-peak interpolators legitimately differ
@@ -317,7 +291,7 @@ pink_sample (generator * g, chan_gen * c)
 static double
 speech_sample (generator * g, chan_gen * c)
 {
-  double w = 2.0 * rng_uniform (&c->noise) - 1.0;
+  double w = 2.0 * rng_unit (&c->noise) - 1.0;
   c->saw += g->f0 / g->rate;
   if (c->saw >= 1.0)
     c->saw -= 1.0;

@@ -45,41 +45,7 @@
 /* ---------------------------------------------------------------------- */
 /* PRNG (splitmix64): deterministic everywhere                             */
 
-typedef struct
-{
-  guint64 s;
-} Prng;
-
-static guint64
-prng_next (Prng * p)
-{
-  guint64 z = (p->s += G_GUINT64_CONSTANT (0x9E3779B97F4A7C15));
-  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xBF58476D1CE4E5B9);
-  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94D049BB133111EB);
-  return z ^ (z >> 31);
-}
-
-/* [0, 1) */
-static gdouble
-prng_unit (Prng * p)
-{
-  return (prng_next (p) >> 11) * (1.0 / 9007199254740992.0);
-}
-
-/* [lo, hi) */
-static gdouble
-prng_range (Prng * p, gdouble lo, gdouble hi)
-{
-  return lo + (hi - lo) * prng_unit (p);
-}
-
-/* roughly gaussian, unit variance, bounded at +-3.5 */
-static gdouble
-prng_gauss (Prng * p)
-{
-  return (prng_unit (p) + prng_unit (p) + prng_unit (p) +
-      prng_unit (p) - 2.0) * 1.7320508;
-}
+#include "mmrng.h"
 
 /* ---------------------------------------------------------------------- */
 /* Programme synthesis                                                     */
@@ -107,7 +73,7 @@ typedef struct
 
 typedef struct
 {
-  Prng r;
+  rng r;
   gint rate;
   guint64 n;
   /* pink (Kellet) per stem */
@@ -153,7 +119,7 @@ static gdouble
 pink (Synth * s, gint stem)
 {
   gdouble *b = s->pk[stem];
-  gdouble w = prng_gauss (&s->r) * 0.25;
+  gdouble w = rng_gauss (&s->r) * 0.25;
   gdouble out;
   b[0] = 0.99886 * b[0] + w * 0.0555179;
   b[1] = 0.99332 * b[1] + w * 0.0750759;
@@ -198,25 +164,25 @@ synth_music (Synth * s, gdouble * L, gdouble * R, gdouble * aL, gdouble * aR,
   gint rate = s->rate;
 
   if (s->n >= s->next_section) {
-    s->sec_target = pow (10.0, prng_range (&s->r, -8.0, 0.0) / 20.0);
-    s->next_section = s->n + (guint64) (prng_range (&s->r, 6.0, 10.0) * rate);
+    s->sec_target = pow (10.0, rng_range (&s->r, -8.0, 0.0) / 20.0);
+    s->next_section = s->n + (guint64) (rng_range (&s->r, 6.0, 10.0) * rate);
   }
   s->sec_gain += s->sec_coef * (s->sec_target - s->sec_gain);
 
   if (s->n >= s->next_chord) {
     static const gint minor[] = { 0, 3, 7 }, major[] = { 0, 4, 7 };
-    gint root = 45 + (gint) prng_range (&s->r, 0, 15);
-    const gint *iv = prng_unit (&s->r) < 0.5 ? minor : major;
+    gint root = 45 + (gint) rng_range (&s->r, 0, 15);
+    const gint *iv = rng_unit (&s->r) < 0.5 ? minor : major;
     for (gint i = 0; i < 3; i++) {
       gdouble f = 440.0 * pow (2.0, (root + 12 + iv[i] - 69) / 12.0);
       osc_set (f, rate, &s->note_c[i], &s->note_s[i], &s->note_cw[i],
           &s->note_sw[i]);
-      s->note_env[i] = prng_range (&s->r, 0.5, 1.0);
-      s->note_pan[i] = prng_range (&s->r, 0.2, 0.8);
+      s->note_env[i] = rng_range (&s->r, 0.5, 1.0);
+      s->note_pan[i] = rng_range (&s->r, 0.2, 0.8);
     }
     osc_set (440.0 * pow (2.0, (root - 69) / 12.0), rate, &s->bass_c,
         &s->bass_s, &s->bass_cw, &s->bass_sw);
-    s->next_chord = s->n + (guint64) (prng_range (&s->r, 1.5, 3.0) * rate);
+    s->next_chord = s->n + (guint64) (rng_range (&s->r, 1.5, 3.0) * rate);
   }
   for (gint i = 0; i < 3; i++) {
     gdouble v = osc_step (&s->note_c[i], &s->note_s[i], s->note_cw[i],
@@ -234,10 +200,10 @@ synth_music (Synth * s, gdouble * L, gdouble * R, gdouble * aL, gdouble * aR,
       s->bass_sw);
 
   if (s->n >= s->next_beat) {
-    s->kick_env = prng_range (&s->r, 0.7, 1.0);
+    s->kick_env = rng_range (&s->r, 0.7, 1.0);
     s->kick_f = 110.0;
     if (s->beat % 2 == 1)
-      s->snare_env = prng_range (&s->r, 0.4, 0.6);
+      s->snare_env = rng_range (&s->r, 0.4, 0.6);
     s->next_beat += s->beat_len;
     s->beat++;
   }
@@ -252,7 +218,7 @@ synth_music (Synth * s, gdouble * L, gdouble * R, gdouble * aL, gdouble * aR,
   }
   gdouble noise = 0.0;
   if (s->snare_env > 1e-4 || s->hat_env > 1e-4) {
-    noise = prng_gauss (&s->r) * 0.3 * (s->snare_env + s->hat_env);
+    noise = rng_gauss (&s->r) * 0.3 * (s->snare_env + s->hat_env);
     s->snare_env *= s->drum_decay_s;
     s->hat_env *= s->drum_decay_h;
   }
@@ -276,16 +242,16 @@ synth_speech (Synth * s)
   if (s->n >= s->syl_start + s->syl_len) {
     /* the syllable ended: schedule the next one */
     if (s->n >= s->talk_until) {
-      s->pause_until = s->n + (guint64) (prng_range (&s->r, 0.4, 1.2) * rate);
+      s->pause_until = s->n + (guint64) (rng_range (&s->r, 0.4, 1.2) * rate);
       s->talk_until = s->pause_until +
-          (guint64) (prng_range (&s->r, 2.0, 4.0) * rate);
-      s->f0_base = prng_range (&s->r, 100.0, 220.0);
+          (guint64) (rng_range (&s->r, 2.0, 4.0) * rate);
+      s->f0_base = rng_range (&s->r, 100.0, 220.0);
       s->syl_start = s->pause_until;
     } else {
-      s->syl_start = s->n + (guint64) (prng_range (&s->r, 0.02, 0.12) * rate);
+      s->syl_start = s->n + (guint64) (rng_range (&s->r, 0.02, 0.12) * rate);
     }
-    s->syl_len = (guint64) (prng_range (&s->r, 0.12, 0.28) * rate);
-    s->syl_amp = prng_range (&s->r, 0.3, 1.0);
+    s->syl_len = (guint64) (rng_range (&s->r, 0.12, 0.28) * rate);
+    s->syl_amp = rng_range (&s->r, 0.3, 1.0);
   }
   if (s->n >= s->syl_start) {
     gdouble x = (gdouble) (s->n - s->syl_start) / s->syl_len;
@@ -299,7 +265,7 @@ synth_speech (Synth * s)
     s->f0_ph -= 1.0;
   gdouble buzz = 2.0 * s->f0_ph - 1.0;
   s->voice_lp += 0.25 * (buzz - s->voice_lp);
-  gdouble w = prng_gauss (&s->r);
+  gdouble w = rng_gauss (&s->r);
   s->fric_lp += 0.6 * (w - s->fric_lp);
   gdouble fric = w - s->fric_lp;        /* high-passed noise */
   return env * (0.8 * s->voice_lp + 0.25 * fric);
@@ -310,11 +276,11 @@ synth_clap (Synth * s)
 {
   if (s->n >= s->next_clap) {
     s->clap_env = 1.0;
-    s->next_clap = s->n + (guint64) (prng_range (&s->r, 0.5, 1.0) * s->rate);
+    s->next_clap = s->n + (guint64) (rng_range (&s->r, 0.5, 1.0) * s->rate);
   }
   gdouble v = 0.0;
   if (s->clap_env > 1e-4) {
-    v = (prng_unit (&s->r) < 0.5 ? -1.0 : 1.0) * s->clap_env;
+    v = (rng_unit (&s->r) < 0.5 ? -1.0 : 1.0) * s->clap_env;
     s->clap_env *= s->clap_decay;
   }
   return v;
@@ -353,7 +319,7 @@ program_new (ProgKind kind, gint rate, gint channels, gdouble seconds,
         continue;
       case PROG_WHITE:
         for (gint c = 0; c < channels; c++)
-          o[c] = (gfloat) (prng_range (&s.r, -1.0, 1.0) * 0.25);
+          o[c] = (gfloat) (rng_range (&s.r, -1.0, 1.0) * 0.25);
         continue;
       case PROG_SPEECH:
         gs = 1.0;
@@ -695,7 +661,7 @@ run_start (const Program * p, const RunCfg * cfg, RunResult * r)
 static void
 run_push (const Program * p, const RunCfg * cfg, RunResult * r)
 {
-  Prng sizes = { cfg->seed ? cfg->seed : 1 };
+  rng sizes = { cfg->seed ? cfg->seed : 1 };
   guint bmin = cfg->buf_min ? cfg->buf_min : 4800;
   guint bmax = MAX (cfg->buf_max, bmin);
   gsize bpf = sizeof (gfloat) * p->channels;
@@ -705,8 +671,8 @@ run_push (const Program * p, const RunCfg * cfg, RunResult * r)
   for (guint64 pos = 0; pos < p->frames;) {
     guint64 n = bmin == bmax ? bmin :
         /* one in five tiny (1..16 frames), the rest anything */
-        prng_next (&sizes) % 5 == 0 ? 1 + prng_next (&sizes) % 16 :
-        bmin + prng_next (&sizes) % (bmax - bmin + 1);
+        rng_next (&sizes) % 5 == 0 ? 1 + rng_next (&sizes) % 16 :
+        bmin + rng_next (&sizes) % (bmax - bmin + 1);
     GstBuffer *buf;
     GstFlowReturn ret;
 
