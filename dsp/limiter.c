@@ -190,6 +190,7 @@ struct mm_limiter
   double last_gain, min_gain;
   double in_peak[MM_CHANNELS_MAX], out_peak[MM_CHANNELS_MAX];
   double energy_in, energy_out;
+  int bypass;                   /* G forced to 1 (set_bypass) */
 };
 
 static double
@@ -363,6 +364,15 @@ mm_limiter_set_release (mm_limiter * l, double ms)
   l->release_ms = ms;
   l->release_coef = one_pole_coef (ms, l->rate);
   update_release_step (l);
+  return MM_OK;
+}
+
+int
+mm_limiter_set_bypass (mm_limiter * l, int bypass)
+{
+  if (!l)
+    return MM_ERR_INVALID;
+  l->bypass = bypass != 0;
   return MM_OK;
 }
 
@@ -648,6 +658,12 @@ gains (mm_limiter * l, size_t n)
       l->seg_pos = 0;
     }
     i += len;
+  }
+  if (l->bypass) {
+    /* bypassed: the state above moved on as usual, the gain is 1 */
+    for (size_t j = 0; j < n; j++)
+      g[j] = 1.0;
+    gmin = 1.0;
   }
   float *restrict gf = l->gainf;
   for (size_t j = 0; j < n; j++)

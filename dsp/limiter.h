@@ -35,6 +35,16 @@ int mm_limiter_set_ceiling (mm_limiter * l, double dbtp);
 /* Base release time, ms (10..2000). */
 int mm_limiter_set_release (mm_limiter * l, double ms);
 
+/* Bypass (non-zero): the gain is forced to exactly 1.0 (no limiting)
+ * while the audio still goes through the delay line, so the latency stays
+ * the same and the pre-gain is still applied: with a pre-gain of 1 the
+ * output is the input delayed, bit for bit.  The detector keeps running
+ * (peaks and the gain state stay current), and the reduction reads 0.
+ * Switching takes effect at the next frame processed; the change between
+ * the limiter's gain and 1 is not smoothed (a step where it was
+ * limiting). */
+int mm_limiter_set_bypass (mm_limiter * l, int bypass);
+
 /* Frames of delay between input and output. */
 unsigned mm_limiter_get_latency (const mm_limiter * l);
 

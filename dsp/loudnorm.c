@@ -25,6 +25,10 @@ struct mm_loudnorm
 
   /* parameters (targets; the gain ramps, the ceiling glides) */
   double target, offset, range_target, linear_gain;
+  /* gain bypass: the gain aims at 1.0; live_gain, the last live decision
+   * (linear; 1.0 before the first) to return to */
+  int gain_bypass;
+  double live_gain;
 
   mm_loudness *in_meter, *out_meter;
   mm_smoother *gain;            /* linear gain factor applied before the limiter */
@@ -151,8 +155,9 @@ mm_loudnorm_reset (mm_loudnorm * n)
   n->reduction_max = n->reduction_total = 0.0;
   n->blocks = n->block_pos = 0;
   n->energy_pre = n->energy_post = 0.0;
-  mm_smoother_set_value (n->gain, n->mode == MM_LOUDNORM_LINEAR ?
-      mm_db_to_linear (n->linear_gain) : 1.0);
+  n->live_gain = 1.0;
+  mm_smoother_set_value (n->gain, n->mode == MM_LOUDNORM_LINEAR
+      && !n->gain_bypass ? mm_db_to_linear (n->linear_gain) : 1.0);
   return MM_OK;
 }
 
@@ -224,10 +229,40 @@ mm_loudnorm_set_gain (mm_loudnorm * n, double db)
   if (!n || n->mode != MM_LOUDNORM_LINEAR || !(db >= -60.0 && db <= 60.0))
     return MM_ERR_INVALID;
   n->linear_gain = db;
+  if (n->gain_bypass)
+    return MM_OK;               /* taken when the bypass ends */
   /* before any audio the gain is simply there; later it glides */
   if (n->frames_in == 0)
     return mm_smoother_set_value (n->gain, mm_db_to_linear (db));
   return mm_smoother_set_target (n->gain, mm_db_to_linear (db));
+}
+
+int
+mm_loudnorm_set_release (mm_loudnorm * n, double ms)
+{
+  return n ? mm_limiter_set_release (n->limiter, ms) : MM_ERR_INVALID;
+}
+
+int
+mm_loudnorm_set_limiter_bypass (mm_loudnorm * n, int bypass)
+{
+  return n ? mm_limiter_set_bypass (n->limiter, bypass) : MM_ERR_INVALID;
+}
+
+int
+mm_loudnorm_set_gain_bypass (mm_loudnorm * n, int bypass)
+{
+  if (!n)
+    return MM_ERR_INVALID;
+  bypass = bypass != 0;
+  if (bypass == n->gain_bypass)
+    return MM_OK;
+  n->gain_bypass = bypass;
+  double g = bypass ? 1.0 : n->mode == MM_LOUDNORM_LINEAR ?
+      mm_db_to_linear (n->linear_gain) : n->live_gain;
+  if (n->frames_in == 0)
+    return mm_smoother_set_value (n->gain, g);
+  return mm_smoother_set_target (n->gain, g);
 }
 
 unsigned
@@ -398,6 +433,11 @@ update_live_gain (mm_loudnorm * n)
   if (g < -MM_LOUDNORM_GAIN_MAX_DB)
     g = -MM_LOUDNORM_GAIN_MAX_DB;
 
+  n->live_gain = mm_db_to_linear (g);
+  if (n->gain_bypass) {
+    n->have_gain = 1;           /* decided, not applied */
+    return;
+  }
   /* The first estimate: if the sound has not reached the output yet, the
    * gain is simply there when it does (no ramp over the first syllable). */
   if (!n->have_gain && heard < n->delay)

@@ -70,6 +70,18 @@ int mm_loudnorm_set_range_target (mm_loudnorm * n, double lu); /* 1..50 */
 /* MM_LOUDNORM_LINEAR: the constant gain, dB (-60..+60); a change ramps. */
 int mm_loudnorm_set_gain (mm_loudnorm * n, double db);
 
+/* The limiter's base release time, ms (10..2000; mm_limiter_set_release). */
+int mm_loudnorm_set_release (mm_loudnorm * n, double ms);
+/* Limiter bypass (mm_limiter_set_bypass): no limiting, the latency and the
+ * gain stay.  With the gain at 0 dB the output is the input delayed by the
+ * latency, bit for bit. */
+int mm_loudnorm_set_limiter_bypass (mm_loudnorm * n, int bypass);
+/* Gain bypass: the gain goes to exactly 0 dB (1.0; at once before any
+ * audio, else along the usual ramp) and stays there.  Live mode keeps
+ * metering and deciding, so clearing the bypass ramps to the live gain of
+ * the moment; linear mode returns to the gain last set. */
+int mm_loudnorm_set_gain_bypass (mm_loudnorm * n, int bypass);
+
 unsigned mm_loudnorm_get_latency (const mm_loudnorm * n);
 
 /* n frames from `in` to `out` (interleaved, not the same memory), the

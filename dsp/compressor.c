@@ -1,0 +1,330 @@
+/* compressor: feed-forward compressor (see compressor.h).
+ *
+ * Signal flow, per frame n and channel c (x the input, non-finite samples
+ * replaced by 0 first, so they come out as silence):
+ *
+ *   detector   peak: l_c = |x_c|;
+ *              RMS:  m_c = a_A m_c + (1 - a_A) x_c^2, l_c = sqrt (m_c): a
+ *              one-pole mean square whose time constant is the attack
+ *              time (a_A = exp (-1 / (attack fs))), so the RMS window
+ *              follows the attack setting.
+ *   link       L_c = link max_k l_k + (1 - link) l_c (linear amplitude).
+ *   curve      target reduction r_c = -G (20 log10 L_c) with the soft-knee
+ *              gain computer G (T threshold, R ratio, W knee, d = x - T):
+ *                2d <= -W:        0
+ *                2d >=  W:        (1/R - 1) d
+ *                otherwise:       (1/R - 1) (d + W/2)^2 / (2W)
+ *   ballistics the reduction in dB is smoothed by a branching one-pole
+ *              (Giannoulis, Massberg & Reiss, JAES 2012, "smooth branching
+ *              peak detector" on the gain reduction):
+ *                y_c = a y_c + (1 - a) r_c,  a = a_A when r_c > y_c
+ *                                            (attack), else a_R (release),
+ *              a = exp (-1 / (t fs)): a step in level reaches 63 % of its
+ *              final reduction after the attack time, and a release falls
+ *              to 37 % after the release time.  With the peak detector a
+ *              steady tone settles a little under its static reduction
+ *              (|x| dips between the peaks; the attack/release ratio sets
+ *              how far: 1 kHz at -10 dBFS, T -20, R 4, attack 0.1 ms,
+ *              release 1 s: 0.01 dB).
+ *   output     x_c 10^((M - y_c) / 20), M the make-up in dB.
+ *
+ * Make-up M = makeup_db + (auto_makeup ? -G(0 dBFS) / 2 : 0): the automatic
+ * part is half the reduction the curve gives a full-scale (0 dBFS) signal
+ * (T -20, R 4: 7.5 dB).  NOTE: compressor.h describes the automatic make-up
+ * as the reduction at threshold + half the knee; that is (1 - 1/R) W / 2,
+ * zero for a hard knee, so half the 0 dBFS reduction is used instead.
+ *
+ * Threshold, ratio, knee, make-up and the auto make-up switch glide over
+ * PARAM_RAMP_MS (mm_smoother, linear, sample-accurate); the curve is
+ * evaluated per sample with the gliding values.  Attack, release, link
+ * and detector take effect at once: they act through the ballistics, so
+ * they cannot step the gain.
+ *
+ * State: m_c (RMS mean square), y_c (reduction in dB, >= 0), the four
+ * parameter smoothers, and the reduction meters.  y_c and m_c are flushed
+ * to 0 under 1e-30 per sample (no denormals, same result for any split of
+ * the stream into calls).
+ */
+#include "compressor.h"
+
+#include <float.h>
+#include <stdlib.h>
+
+#include "smooth.h"
+
+#define BLOCK 256
+#define PARAM_RAMP_MS 50.0
+#define FLUSH_EPS 1e-30
+#define DB_TO_NEPER 0.11512925464970228 /* ln 10 / 20 */
+
+struct mm_compressor
+{
+  unsigned rate, channels;
+  mm_compressor_params p;       /* the parameters taken */
+  double coef_attack, coef_release;
+
+  mm_smoother *threshold, *ratio, *knee, *makeup, *auto_on;
+
+  /* State (see above). */
+  double ms[MM_CHANNELS_MAX];
+  double gr[MM_CHANNELS_MAX];
+  double gr_now, gr_max;
+
+  /* Scratch: the smoothed parameters of one block. */
+  float thr_b[BLOCK], ratio_b[BLOCK], knee_b[BLOCK], makeup_b[BLOCK],
+      auto_b[BLOCK];
+};
+
+void
+mm_compressor_params_default (mm_compressor_params * p)
+{
+  if (!p)
+    return;
+  p->threshold_db = -18.0;
+  p->ratio = 2.0;
+  p->knee_db = 6.0;
+  p->attack_ms = 10.0;
+  p->release_ms = 150.0;
+  p->makeup_db = 0.0;
+  p->auto_makeup = 0;
+  p->link = 1.0;
+  p->detector = MM_COMPRESSOR_PEAK;
+}
+
+static int
+in_range (double v, double lo, double hi)
+{
+  return v >= lo && v <= hi;    /* false for NaN */
+}
+
+static int
+params_valid (const mm_compressor_params * p)
+{
+  return in_range (p->threshold_db, -60.0, 0.0)
+      && in_range (p->ratio, 1.0, 20.0)
+      && in_range (p->knee_db, 0.0, 24.0)
+      && in_range (p->attack_ms, 0.1, 500.0)
+      && in_range (p->release_ms, 5.0, 5000.0)
+      && in_range (p->makeup_db, -24.0, 24.0)
+      && in_range (p->link, 0.0, 1.0)
+      && (p->detector == MM_COMPRESSOR_PEAK || p->detector == MM_COMPRESSOR_RMS);
+}
+
+static double
+time_coef (double ms, unsigned rate)
+{
+  return exp (-1000.0 / (ms * rate));
+}
+
+/* The gain computer: gain change in dB (<= 0) for level x dB. */
+static inline double
+curve (double x, double t, double slope, double w)
+{
+  double d = x - t;
+  if (2.0 * d <= -w)
+    return 0.0;
+  if (2.0 * d >= w)
+    return slope * d;
+  double k = d + 0.5 * w;
+  return slope * k * k / (2.0 * w);
+}
+
+/* Automatic make-up: half the reduction at 0 dBFS. */
+static inline double
+auto_makeup_db (double t, double slope, double w)
+{
+  return -0.5 * curve (0.0, t, slope, w);
+}
+
+mm_compressor *
+mm_compressor_new (unsigned rate, unsigned channels)
+{
+  if (rate < MM_RATE_MIN || rate > MM_RATE_MAX || channels < 1
+      || channels > MM_CHANNELS_MAX)
+    return NULL;
+  mm_compressor *c = calloc (1, sizeof (*c));
+  if (!c)
+    return NULL;
+  c->rate = rate;
+  c->channels = channels;
+  mm_compressor_params_default (&c->p);
+  c->coef_attack = time_coef (c->p.attack_ms, rate);
+  c->coef_release = time_coef (c->p.release_ms, rate);
+  c->threshold = mm_smoother_new (rate, PARAM_RAMP_MS, c->p.threshold_db);
+  if (!c->threshold)
+    goto fail;
+  c->ratio = mm_smoother_new (rate, PARAM_RAMP_MS, c->p.ratio);
+  if (!c->ratio)
+    goto fail;
+  c->knee = mm_smoother_new (rate, PARAM_RAMP_MS, c->p.knee_db);
+  if (!c->knee)
+    goto fail;
+  c->makeup = mm_smoother_new (rate, PARAM_RAMP_MS, c->p.makeup_db);
+  if (!c->makeup)
+    goto fail;
+  c->auto_on = mm_smoother_new (rate, PARAM_RAMP_MS, c->p.auto_makeup ? 1 : 0);
+  if (!c->auto_on)
+    goto fail;
+  return c;
+
+fail:
+  mm_compressor_free (&c);
+  return NULL;
+}
+
+void
+mm_compressor_free (mm_compressor ** pc)
+{
+  if (!pc || !*pc)
+    return;
+  mm_compressor *c = *pc;
+  mm_smoother_free (&c->threshold);
+  mm_smoother_free (&c->ratio);
+  mm_smoother_free (&c->knee);
+  mm_smoother_free (&c->makeup);
+  mm_smoother_free (&c->auto_on);
+  free (c);
+  *pc = NULL;
+}
+
+int
+mm_compressor_reset (mm_compressor * c)
+{
+  if (!c)
+    return MM_ERR_INVALID;
+  for (unsigned ch = 0; ch < MM_CHANNELS_MAX; ch++)
+    c->ms[ch] = c->gr[ch] = 0.0;
+  c->gr_now = c->gr_max = 0.0;
+  /* Glides end at their targets. */
+  mm_smoother_set_value (c->threshold, c->p.threshold_db);
+  mm_smoother_set_value (c->ratio, c->p.ratio);
+  mm_smoother_set_value (c->knee, c->p.knee_db);
+  mm_smoother_set_value (c->makeup, c->p.makeup_db);
+  mm_smoother_set_value (c->auto_on, c->p.auto_makeup ? 1.0 : 0.0);
+  return MM_OK;
+}
+
+int
+mm_compressor_set_params (mm_compressor * c, const mm_compressor_params * p)
+{
+  if (!c || !p || !params_valid (p))
+    return MM_ERR_INVALID;
+  c->p = *p;
+  c->p.auto_makeup = p->auto_makeup ? 1 : 0;
+  c->coef_attack = time_coef (p->attack_ms, c->rate);
+  c->coef_release = time_coef (p->release_ms, c->rate);
+  mm_smoother_set_target (c->threshold, p->threshold_db);
+  mm_smoother_set_target (c->ratio, p->ratio);
+  mm_smoother_set_target (c->knee, p->knee_db);
+  mm_smoother_set_target (c->makeup, p->makeup_db);
+  mm_smoother_set_target (c->auto_on, c->p.auto_makeup ? 1.0 : 0.0);
+  return MM_OK;
+}
+
+double
+mm_compressor_static_gain (const mm_compressor * c, double level_db)
+{
+  if (!c)
+    return 0.0;
+  const mm_compressor_params *p = &c->p;
+  double slope = 1.0 / p->ratio - 1.0;
+  double g = curve (level_db, p->threshold_db, slope, p->knee_db) + p->makeup_db;
+  if (p->auto_makeup)
+    g += auto_makeup_db (p->threshold_db, slope, p->knee_db);
+  return g;
+}
+
+int
+mm_compressor_get_reduction (mm_compressor * c, double *now_db, double *max_db)
+{
+  if (!c)
+    return MM_ERR_INVALID;
+  if (now_db)
+    *now_db = c->gr_now;
+  if (max_db)
+    *max_db = c->gr_max;
+  c->gr_max = c->gr_now;
+  return MM_OK;
+}
+
+/* One block of n <= BLOCK frames, in place; T is float or double. */
+#define DEFINE_COMPRESSOR_BLOCK(sfx, T)                                         \
+static void                                                                     \
+block_##sfx (mm_compressor * c, T * buf, size_t n)                              \
+{                                                                               \
+  const unsigned nch = c->channels;                                             \
+  const int rms = c->p.detector == MM_COMPRESSOR_RMS;                           \
+  const double link = c->p.link;                                                \
+  const double aa = c->coef_attack, ar = c->coef_release;                       \
+  double gr_max = c->gr_max;                                                    \
+                                                                                \
+  mm_smoother_fill (c->threshold, c->thr_b, n);                                 \
+  mm_smoother_fill (c->ratio, c->ratio_b, n);                                   \
+  mm_smoother_fill (c->knee, c->knee_b, n);                                     \
+  mm_smoother_fill (c->makeup, c->makeup_b, n);                                 \
+  mm_smoother_fill (c->auto_on, c->auto_b, n);                                  \
+                                                                                \
+  for (size_t i = 0; i < n; i++) {                                              \
+    T *f = buf + i * nch;                                                       \
+    double x[MM_CHANNELS_MAX], l[MM_CHANNELS_MAX];                              \
+    double lmax = 0.0;                                                          \
+    for (unsigned ch = 0; ch < nch; ch++) {                                     \
+      double v = f[ch];                                                         \
+      if (!isfinite (v))                                                        \
+        v = 0.0;                                                                \
+      x[ch] = v;                                                                \
+      if (rms) {                                                                \
+        double m = aa * c->ms[ch] + (1.0 - aa) * v * v;                         \
+        c->ms[ch] = m < FLUSH_EPS ? 0.0 : m;                                    \
+        l[ch] = sqrt (c->ms[ch]);                                               \
+      } else {                                                                  \
+        l[ch] = fabs (v);                                                       \
+      }                                                                         \
+      lmax = l[ch] > lmax ? l[ch] : lmax;                                       \
+    }                                                                           \
+    const double t = c->thr_b[i], w = c->knee_b[i];                             \
+    const double slope = 1.0 / c->ratio_b[i] - 1.0;                             \
+    double makeup = c->makeup_b[i];                                             \
+    if (c->auto_b[i] != 0.0)                                                    \
+      makeup += c->auto_b[i] * auto_makeup_db (t, slope, w);                    \
+    double last_level = -1.0, last_r = 0.0, frame_gr = 0.0;                     \
+    for (unsigned ch = 0; ch < nch; ch++) {                                     \
+      double level = link * lmax + (1.0 - link) * l[ch];                        \
+      double r;                                                                 \
+      if (level == last_level)  /* linked: the same level as before */          \
+        r = last_r;                                                             \
+      else if (level <= 0.0)                                                    \
+        r = 0.0;                                                                \
+      else                                                                      \
+        r = -curve (20.0 * log10 (level), t, slope, w);                         \
+      last_level = level;                                                       \
+      last_r = r;                                                               \
+      double y = c->gr[ch];                                                     \
+      double a = r > y ? aa : ar;                                               \
+      y = a * y + (1.0 - a) * r;                                                \
+      y = y < FLUSH_EPS ? 0.0 : y;                                              \
+      c->gr[ch] = y;                                                            \
+      frame_gr = y > frame_gr ? y : frame_gr;                                   \
+      double g = makeup - y;                                                    \
+      f[ch] = (T) (g == 0.0 ? x[ch] : x[ch] * exp (g * DB_TO_NEPER));           \
+    }                                                                           \
+    gr_max = frame_gr > gr_max ? frame_gr : gr_max;                             \
+    c->gr_now = frame_gr;                                                       \
+  }                                                                             \
+  c->gr_max = gr_max;                                                           \
+}                                                                               \
+                                                                                \
+int                                                                             \
+mm_compressor_process_##sfx (mm_compressor * c, T * buf, size_t frames)         \
+{                                                                               \
+  if (!c || (!buf && frames))                                                   \
+    return MM_ERR_INVALID;                                                      \
+  for (size_t o = 0; o < frames; o += BLOCK) {                                  \
+    size_t n = frames - o < BLOCK ? frames - o : BLOCK;                         \
+    block_##sfx (c, buf + o * c->channels, n);                                  \
+  }                                                                             \
+  return MM_OK;                                                                 \
+}
+
+DEFINE_COMPRESSOR_BLOCK (f32, float)
+DEFINE_COMPRESSOR_BLOCK (f64, double)
