@@ -178,6 +178,166 @@ mm_biquad_process (const mm_biquad_coeffs * c, mm_biquad_state * s,
   s->y2 = y2;
 }
 
+/* Up to CASCADE_GROUP sections in one sample loop.  K is a constant at
+ * every call site (the function is inlined and the section loops are
+ * unrolled), so the states live in registers.  Every section computes
+ * exactly mm_biquad_process's expression, in the same order. */
+#define CASCADE_GROUP 4
+
+#if defined(__GNUC__)
+#define MM_ALWAYS_INLINE inline __attribute__ ((always_inline))
+#else
+#define MM_ALWAYS_INLINE inline
+#endif
+
+static MM_ALWAYS_INLINE void
+cascade_group (const mm_biquad_coeffs * c, mm_biquad_state * s,
+    const unsigned K, double *buf, size_t n)
+{
+  double b0[CASCADE_GROUP], b1[CASCADE_GROUP], b2[CASCADE_GROUP];
+  double a1[CASCADE_GROUP], a2[CASCADE_GROUP];
+  double x1[CASCADE_GROUP], x2[CASCADE_GROUP], y1[CASCADE_GROUP],
+      y2[CASCADE_GROUP];
+  for (unsigned k = 0; k < K; k++) {
+    b0[k] = c[k].b0;
+    b1[k] = c[k].b1;
+    b2[k] = c[k].b2;
+    a1[k] = c[k].a1;
+    a2[k] = c[k].a2;
+    x1[k] = s[k].x1;
+    x2[k] = s[k].x2;
+    y1[k] = s[k].y1;
+    y2[k] = s[k].y2;
+  }
+  for (size_t i = 0; i < n; i++) {
+    double x = buf[i];
+    for (unsigned k = 0; k < K; k++) {
+      double y = b0[k] * x + b1[k] * x1[k] + b2[k] * x2[k] - a2[k] * y2[k]
+          - a1[k] * y1[k];
+      x2[k] = x1[k];
+      x1[k] = x;
+      y2[k] = y1[k];
+      y1[k] = y;
+      x = y;
+    }
+    buf[i] = x;
+  }
+  for (unsigned k = 0; k < K; k++) {
+    s[k].x1 = x1[k];
+    s[k].x2 = x2[k];
+    s[k].y1 = y1[k];
+    s[k].y2 = y2[k];
+  }
+}
+
+void
+mm_biquad_cascade_process (const mm_biquad_coeffs * c, mm_biquad_state * s,
+    unsigned sections, double *buf, size_t n)
+{
+  while (sections > 0) {
+    unsigned g = sections < CASCADE_GROUP ? sections : CASCADE_GROUP;
+    switch (g) {
+      case 1:
+        cascade_group (c, s, 1, buf, n);
+        break;
+      case 2:
+        cascade_group (c, s, 2, buf, n);
+        break;
+      case 3:
+        cascade_group (c, s, 3, buf, n);
+        break;
+      default:
+        cascade_group (c, s, 4, buf, n);
+        break;
+    }
+    c += g;
+    s += g;
+    sections -= g;
+  }
+}
+
+#if defined(__GNUC__)
+typedef double v2df __attribute__ ((vector_size (16)));
+
+/* Two channels in the lanes of one vector: each lane does exactly the
+ * operations of cascade_group, in the same order. */
+static MM_ALWAYS_INLINE void
+cascade_group_x2 (const mm_biquad_coeffs * c, mm_biquad_state * sa,
+    mm_biquad_state * sb, const unsigned K, double *a, double *b, size_t n)
+{
+  v2df b0[CASCADE_GROUP], b1[CASCADE_GROUP], b2[CASCADE_GROUP];
+  v2df a1[CASCADE_GROUP], a2[CASCADE_GROUP];
+  v2df x1[CASCADE_GROUP], x2[CASCADE_GROUP], y1[CASCADE_GROUP],
+      y2[CASCADE_GROUP];
+  for (unsigned k = 0; k < K; k++) {
+    b0[k] = (v2df) { c[k].b0, c[k].b0 };
+    b1[k] = (v2df) { c[k].b1, c[k].b1 };
+    b2[k] = (v2df) { c[k].b2, c[k].b2 };
+    a1[k] = (v2df) { c[k].a1, c[k].a1 };
+    a2[k] = (v2df) { c[k].a2, c[k].a2 };
+    x1[k] = (v2df) { sa[k].x1, sb[k].x1 };
+    x2[k] = (v2df) { sa[k].x2, sb[k].x2 };
+    y1[k] = (v2df) { sa[k].y1, sb[k].y1 };
+    y2[k] = (v2df) { sa[k].y2, sb[k].y2 };
+  }
+  for (size_t i = 0; i < n; i++) {
+    v2df x = { a[i], b[i] };
+    for (unsigned k = 0; k < K; k++) {
+      v2df y = b0[k] * x + b1[k] * x1[k] + b2[k] * x2[k] - a2[k] * y2[k]
+          - a1[k] * y1[k];
+      x2[k] = x1[k];
+      x1[k] = x;
+      y2[k] = y1[k];
+      y1[k] = y;
+      x = y;
+    }
+    a[i] = x[0];
+    b[i] = x[1];
+  }
+  for (unsigned k = 0; k < K; k++) {
+    sa[k] = (mm_biquad_state) { x1[k][0], x2[k][0], y1[k][0], y2[k][0] };
+    sb[k] = (mm_biquad_state) { x1[k][1], x2[k][1], y1[k][1], y2[k][1] };
+  }
+}
+
+void
+mm_biquad_cascade_process_x2 (const mm_biquad_coeffs * c,
+    mm_biquad_state * sa, mm_biquad_state * sb, unsigned sections,
+    double *a, double *b, size_t n)
+{
+  while (sections > 0) {
+    unsigned g = sections < CASCADE_GROUP ? sections : CASCADE_GROUP;
+    switch (g) {
+      case 1:
+        cascade_group_x2 (c, sa, sb, 1, a, b, n);
+        break;
+      case 2:
+        cascade_group_x2 (c, sa, sb, 2, a, b, n);
+        break;
+      case 3:
+        cascade_group_x2 (c, sa, sb, 3, a, b, n);
+        break;
+      default:
+        cascade_group_x2 (c, sa, sb, 4, a, b, n);
+        break;
+    }
+    c += g;
+    sa += g;
+    sb += g;
+    sections -= g;
+  }
+}
+#else
+void
+mm_biquad_cascade_process_x2 (const mm_biquad_coeffs * c,
+    mm_biquad_state * sa, mm_biquad_state * sb, unsigned sections,
+    double *a, double *b, size_t n)
+{
+  mm_biquad_cascade_process (c, sa, sections, a, n);
+  mm_biquad_cascade_process (c, sb, sections, b, n);
+}
+#endif
+
 MM_VECTOR_CLONES double
 mm_biquad_cascade2_energy (const mm_biquad_coeffs c[2], mm_biquad_state s[2],
     const float *in, size_t n)
@@ -220,7 +380,6 @@ mm_biquad_cascade2_energy (const mm_biquad_coeffs c[2], mm_biquad_state s[2],
 #if defined(__GNUC__)
 /* Two channels in the lanes of one vector: each lane does exactly the
  * operations of mm_biquad_cascade2_energy, in the same order. */
-typedef double v2df __attribute__ ((vector_size (16)));
 
 MM_VECTOR_CLONES void
 mm_biquad_cascade2_energy_x2 (const mm_biquad_coeffs c[2],

@@ -62,6 +62,23 @@ void mm_biquad_flush_denormals (mm_biquad_state * s);
 void mm_biquad_process (const mm_biquad_coeffs * c, mm_biquad_state * s,
     double *buf, size_t n);
 
+/* `sections` sections in cascade (c[k] with state s[k], k = 0 first), in
+ * place over n samples of one channel, in one sample loop: the sections'
+ * recursions overlap in the pipeline instead of each pass being bound by
+ * its own multiply-add latency.  Each section does exactly the arithmetic
+ * of mm_biquad_process, in the same order: the result is bit for bit that
+ * of `sections` calls of mm_biquad_process.  sections == 0 is a no-op. */
+void mm_biquad_cascade_process (const mm_biquad_coeffs * c,
+    mm_biquad_state * s, unsigned sections, double *buf, size_t n);
+
+/* The same for two channels through the same sections: channel a (states
+ * sa[0..sections-1]) and channel b (states sb[...]), n samples each, run
+ * side by side in the lanes of one vector.  Bit for bit what two calls of
+ * mm_biquad_cascade_process give. */
+void mm_biquad_cascade_process_x2 (const mm_biquad_coeffs * c,
+    mm_biquad_state * sa, mm_biquad_state * sb, unsigned sections,
+    double *a, double *b, size_t n);
+
 /* Two sections in cascade on float input, returning the sum of squares
  * of the output (the loudness meter's K-weighting + energy in one pass:
  * the two recursions run interleaved so their latencies overlap). */

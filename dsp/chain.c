@@ -85,7 +85,7 @@ struct mm_chain
   unsigned hpf_n;               /* high-pass sections in use (0..4) */
   uint64_t t;                   /* frames through the EQ: its block grid */
   float ramp_scratch[EQ_BLOCK];
-  double plane[EQ_BLOCK];
+  double plane[2][EQ_BLOCK];     /* two channels of one EQ block */
 
   /* dynamics */
   mm_compressor *comp;
@@ -602,38 +602,88 @@ eq_track (mm_biquad_state * s, double x1, double x2)
   s->x2 = s->y2 = x2;
 }
 
+/* After the cascade has run over one channel's block: each section that
+ * ran is flushed (and reset if it blew up); each idle section tracks its
+ * input, which is the output of the last section before it that ran (its
+ * y1, y2 before the flush) or, before any, the block's input (in1, in2). */
+static void
+eq_settle (mm_chain * c, unsigned ch, size_t n, double in1, double in2)
+{
+  double l1 = in1, l2 = in2;
+  for (unsigned k = 0; k < NSEC; k++) {
+    mm_biquad_state *s = &c->st[k][ch];
+    if (c->sec_on[k]) {
+      l1 = s->y1;
+      l2 = s->y2;
+      mm_biquad_flush_denormals (s);
+      if (!isfinite (s->y1) || !isfinite (s->y2))
+        mm_biquad_reset (s);
+    } else {
+      eq_track (s, l1, n >= 2 ? l2 : s->x1);
+    }
+  }
+}
+
 /* One EQ block (n <= EQ_BLOCK frames, within one grid step) of the
- * interleaved buffer, each channel through a double plane. */
+ * interleaved buffer: the sections that are on run as one cascade, two
+ * channels at a time (mm_biquad_cascade_process_x2) through double planes. */
 #define DEFINE_EQ_RUN(T, SUFFIX)                                             \
 static void                                                                  \
 eq_run_##SUFFIX (mm_chain * c, T * buf, size_t n)                            \
 {                                                                            \
   const unsigned C = c->channels;                                            \
-  int any = 0;                                                               \
+  mm_biquad_coeffs cf[NSEC];                                                 \
+  unsigned on[NSEC], m = 0;                                                  \
   for (unsigned k = 0; k < NSEC; k++)                                        \
-    any |= c->sec_on[k];                                                     \
-  for (unsigned ch = 0; ch < C; ch++) {                                      \
-    double *x = c->plane;                                                    \
-    if (!any) {                                                              \
+    if (c->sec_on[k]) {                                                      \
+      cf[m] = c->coef[k];                                                    \
+      on[m++] = k;                                                           \
+    }                                                                        \
+  if (m == 0) {                                                              \
+    for (unsigned ch = 0; ch < C; ch++) {                                    \
       double a = n >= 1 ? buf[(n - 1) * C + ch] : 0.0;                       \
       for (unsigned k = 0; k < NSEC; k++)                                    \
         eq_track (&c->st[k][ch], a,                                          \
             n >= 2 ? buf[(n - 2) * C + ch] : c->st[k][ch].x1);               \
-      continue;                                                              \
     }                                                                        \
+    return;                                                                  \
+  }                                                                          \
+  mm_biquad_state sa[NSEC], sb[NSEC];                                        \
+  double *x = c->plane[0], *y = c->plane[1];                                 \
+  unsigned ch = 0;                                                           \
+  for (; ch + 1 < C; ch += 2) {                                              \
+    for (size_t i = 0; i < n; i++) {                                         \
+      x[i] = buf[i * C + ch];                                                \
+      y[i] = buf[i * C + ch + 1];                                            \
+    }                                                                        \
+    double xa1 = x[n - 1], xa2 = n >= 2 ? x[n - 2] : 0.0;                    \
+    double xb1 = y[n - 1], xb2 = n >= 2 ? y[n - 2] : 0.0;                    \
+    for (unsigned j = 0; j < m; j++) {                                       \
+      sa[j] = c->st[on[j]][ch];                                              \
+      sb[j] = c->st[on[j]][ch + 1];                                          \
+    }                                                                        \
+    mm_biquad_cascade_process_x2 (cf, sa, sb, m, x, y, n);                   \
+    for (unsigned j = 0; j < m; j++) {                                       \
+      c->st[on[j]][ch] = sa[j];                                              \
+      c->st[on[j]][ch + 1] = sb[j];                                          \
+    }                                                                        \
+    eq_settle (c, ch, n, xa1, xa2);                                          \
+    eq_settle (c, ch + 1, n, xb1, xb2);                                      \
+    for (size_t i = 0; i < n; i++) {                                         \
+      buf[i * C + ch] = (T) x[i];                                            \
+      buf[i * C + ch + 1] = (T) y[i];                                        \
+    }                                                                        \
+  }                                                                          \
+  if (ch < C) {                                                              \
     for (size_t i = 0; i < n; i++)                                           \
       x[i] = buf[i * C + ch];                                                \
-    for (unsigned k = 0; k < NSEC; k++) {                                    \
-      mm_biquad_state *s = &c->st[k][ch];                                    \
-      if (c->sec_on[k]) {                                                    \
-        mm_biquad_process (&c->coef[k], s, x, n);                            \
-        mm_biquad_flush_denormals (s);                                       \
-        if (!isfinite (s->y1) || !isfinite (s->y2))                          \
-          mm_biquad_reset (s);                                               \
-      } else {                                                               \
-        eq_track (s, x[n - 1], n >= 2 ? x[n - 2] : s->x1);                   \
-      }                                                                      \
-    }                                                                        \
+    double xa1 = x[n - 1], xa2 = n >= 2 ? x[n - 2] : 0.0;                    \
+    for (unsigned j = 0; j < m; j++)                                         \
+      sa[j] = c->st[on[j]][ch];                                              \
+    mm_biquad_cascade_process (cf, sa, m, x, n);                             \
+    for (unsigned j = 0; j < m; j++)                                         \
+      c->st[on[j]][ch] = sa[j];                                              \
+    eq_settle (c, ch, n, xa1, xa2);                                          \
     for (size_t i = 0; i < n; i++)                                           \
       buf[i * C + ch] = (T) x[i];                                            \
   }                                                                          \

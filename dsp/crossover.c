@@ -43,7 +43,7 @@ struct mm_crossover
   mm_biquad_coeffs lp_l, hp_l, lp_h, hp_h, ap_h;
   mm_biquad_state st[MM_CHANNELS_MAX][N_SECTIONS];
   uint64_t pos;                 /* frames since reset, for the flush */
-  double a[BLOCK], b[BLOCK], c[BLOCK];  /* one channel of one block */
+  double a[2][BLOCK], b[2][BLOCK], c[2][BLOCK];  /* two channels of a block */
 };
 
 static int
@@ -123,36 +123,57 @@ mm_crossover_set_frequencies (mm_crossover * x, double low_hz, double high_hz)
   return MM_OK;
 }
 
-/* n <= BLOCK frames of every channel. */
+/* n <= BLOCK frames of every channel, two channels at a time (the lanes
+ * of mm_biquad_cascade_process_x2), each chain of sections as one
+ * cascade: bit for bit the section-by-section result. */
 static void
 split_block (mm_crossover * x, const float *in, float *low, float *mid,
     float *high, size_t n)
 {
   const unsigned nch = x->channels;
-  double *a = x->a, *b = x->b, *c = x->c;
-  for (unsigned ch = 0; ch < nch; ch++) {
-    mm_biquad_state *s = x->st[ch];
-    for (size_t i = 0; i < n; i++) {
-      float v = in[i * nch + ch];
-      a[i] = b[i] = isfinite (v) ? v : 0.0;
+  const mm_biquad_coeffs lo[3] = { x->lp_l, x->lp_l, x->ap_h };
+  const mm_biquad_coeffs hl[2] = { x->hp_l, x->hp_l };
+  const mm_biquad_coeffs lh[2] = { x->lp_h, x->lp_h };
+  const mm_biquad_coeffs hh[2] = { x->hp_h, x->hp_h };
+  for (unsigned ch = 0; ch < nch; ch += 2) {
+    const unsigned pair = ch + 1 < nch;
+    const unsigned w = pair + 1;
+    for (unsigned q = 0; q < w; q++) {
+      double *a = x->a[q], *b = x->b[q];
+      for (size_t i = 0; i < n; i++) {
+        float v = in[i * nch + ch + q];
+        a[i] = b[i] = isfinite (v) ? v : 0.0;
+      }
     }
-    /* low */
-    mm_biquad_process (&x->lp_l, &s[LP_L1], a, n);
-    mm_biquad_process (&x->lp_l, &s[LP_L2], a, n);
-    mm_biquad_process (&x->ap_h, &s[AP_H], a, n);
-    /* above the low crossover, then mid and high */
-    mm_biquad_process (&x->hp_l, &s[HP_L1], b, n);
-    mm_biquad_process (&x->hp_l, &s[HP_L2], b, n);
-    for (size_t i = 0; i < n; i++)
-      c[i] = b[i];
-    mm_biquad_process (&x->lp_h, &s[LP_H1], b, n);
-    mm_biquad_process (&x->lp_h, &s[LP_H2], b, n);
-    mm_biquad_process (&x->hp_h, &s[HP_H1], c, n);
-    mm_biquad_process (&x->hp_h, &s[HP_H2], c, n);
-    for (size_t i = 0; i < n; i++) {
-      low[i * nch + ch] = (float) a[i];
-      mid[i * nch + ch] = (float) b[i];
-      high[i * nch + ch] = (float) c[i];
+    mm_biquad_state *s0 = x->st[ch], *s1 = x->st[ch + pair];
+    double *a0 = x->a[0], *b0 = x->b[0], *c0 = x->c[0];
+    double *a1 = x->a[1], *b1 = x->b[1], *c1 = x->c[1];
+    if (pair) {
+      /* low */
+      mm_biquad_cascade_process_x2 (lo, &s0[LP_L1], &s1[LP_L1], 3, a0, a1, n);
+      /* above the low crossover, then mid and high */
+      mm_biquad_cascade_process_x2 (hl, &s0[HP_L1], &s1[HP_L1], 2, b0, b1, n);
+      for (size_t i = 0; i < n; i++) {
+        c0[i] = b0[i];
+        c1[i] = b1[i];
+      }
+      mm_biquad_cascade_process_x2 (lh, &s0[LP_H1], &s1[LP_H1], 2, b0, b1, n);
+      mm_biquad_cascade_process_x2 (hh, &s0[HP_H1], &s1[HP_H1], 2, c0, c1, n);
+    } else {
+      mm_biquad_cascade_process (lo, &s0[LP_L1], 3, a0, n);
+      mm_biquad_cascade_process (hl, &s0[HP_L1], 2, b0, n);
+      for (size_t i = 0; i < n; i++)
+        c0[i] = b0[i];
+      mm_biquad_cascade_process (lh, &s0[LP_H1], 2, b0, n);
+      mm_biquad_cascade_process (hh, &s0[HP_H1], 2, c0, n);
+    }
+    for (unsigned q = 0; q < w; q++) {
+      const double *a = x->a[q], *b = x->b[q], *c = x->c[q];
+      for (size_t i = 0; i < n; i++) {
+        low[i * nch + ch + q] = (float) a[i];
+        mid[i * nch + ch + q] = (float) b[i];
+        high[i * nch + ch + q] = (float) c[i];
+      }
     }
   }
 }

@@ -305,6 +305,69 @@ test_cascade2_x2 (void)
   }
 }
 
+/* The cascade kernels against sequential single sections: 0..9 sections
+ * (every group split of the kernel), chunks of varied length, states
+ * carried across calls; bit for bit, states included. */
+static void
+test_cascade_process (void)
+{
+  enum { NS = 9, LEN = 1500 };
+  static double in_a[LEN], in_b[LEN];
+  static double ref_a[LEN], ref_b[LEN], got_a[LEN], got_b[LEN], got1[LEN];
+  uint64_t seed = 4242;
+  for (int i = 0; i < LEN; i++) {
+    in_a[i] = tc_random (&seed) * 2.0 - 1.0;
+    in_b[i] = 0.3 * sin (0.013 * i) + 1e-3 * (tc_random (&seed) - 0.5);
+  }
+  mm_biquad_coeffs c[NS];
+  mm_biquad_design (&c[0], MM_BIQUAD_HIGHPASS, 48000, 30, 0.54, 0.0);
+  mm_biquad_design (&c[1], MM_BIQUAD_HIGHPASS, 48000, 30, 1.31, 0.0);
+  mm_biquad_design (&c[2], MM_BIQUAD_LOWSHELF, 48000, 120, 0.707, 2.0);
+  mm_biquad_design (&c[3], MM_BIQUAD_PEAK, 48000, 400, 1.0, -2.0);
+  mm_biquad_design (&c[4], MM_BIQUAD_PEAK, 48000, 2500, 0.8, 1.5);
+  mm_biquad_design (&c[5], MM_BIQUAD_PEAK, 48000, 6000, 2.0, -1.0);
+  mm_biquad_design (&c[6], MM_BIQUAD_HIGHSHELF, 48000, 9000, 0.707, 2.0);
+  mm_biquad_design (&c[7], MM_BIQUAD_LOWPASS, 48000, 12000, 0.707, 0.0);
+  mm_biquad_design (&c[8], MM_BIQUAD_NOTCH, 48000, 50, 5.0, 0.0);
+
+  for (unsigned ns = 0; ns <= NS; ns++) {
+    mm_biquad_state ra[NS], rb[NS], sa[NS], sb[NS], s1[NS];
+    for (unsigned k = 0; k < NS; k++) {
+      mm_biquad_reset (&ra[k]);
+      mm_biquad_reset (&rb[k]);
+      mm_biquad_reset (&sa[k]);
+      mm_biquad_reset (&sb[k]);
+      mm_biquad_reset (&s1[k]);
+    }
+    memcpy (ref_a, in_a, sizeof (ref_a));
+    memcpy (ref_b, in_b, sizeof (ref_b));
+    memcpy (got_a, in_a, sizeof (got_a));
+    memcpy (got_b, in_b, sizeof (got_b));
+    memcpy (got1, in_a, sizeof (got1));
+    for (size_t off = 0, len = 0; off < LEN; off += len, len = len * 2 + 1) {
+      if (len > LEN - off)
+        len = LEN - off;
+      for (unsigned k = 0; k < ns; k++) {
+        mm_biquad_process (&c[k], &ra[k], ref_a + off, len);
+        mm_biquad_process (&c[k], &rb[k], ref_b + off, len);
+      }
+      mm_biquad_cascade_process (c, s1, ns, got1 + off, len);
+      mm_biquad_cascade_process_x2 (c, sa, sb, ns, got_a + off, got_b + off,
+          len);
+    }
+    int same1 = memcmp (ref_a, got1, sizeof (ref_a)) == 0
+        && memcmp (ra, s1, sizeof (ra)) == 0;
+    int same2 = memcmp (ref_a, got_a, sizeof (ref_a)) == 0
+        && memcmp (ref_b, got_b, sizeof (ref_b)) == 0
+        && memcmp (ra, sa, sizeof (ra)) == 0 && memcmp (rb, sb, sizeof (rb)) == 0;
+    if (!CHECK (same1))
+      printf ("  (%u sections: cascade differs from sequential sections)\n",
+          ns);
+    if (!CHECK (same2))
+      printf ("  (%u sections: x2 differs from two single channels)\n", ns);
+  }
+}
+
 int
 main (void)
 {
@@ -313,5 +376,6 @@ main (void)
   test_rbj ();
   test_process ();
   test_cascade2_x2 ();
+  test_cascade_process ();
   return tc_finish ("biquad");
 }
