@@ -392,8 +392,7 @@ gst_loudnorm_init (GstLoudnorm * self)
   self->measured_loudness = UNSET_MEASURED;
   self->measured_true_peak = UNSET_MEASURED;
   self->measured_range = -1.0;
-  self->interval_start = GST_CLOCK_TIME_NONE;
-  self->base_ts = GST_CLOCK_TIME_NONE;
+  gst_mm_interval_init (&self->clock);
   self->normalization = g_strdup ("none");
 }
 
@@ -446,8 +445,7 @@ reset_measurements_locked (GstLoudnorm * self)
     mm_loudness_reset (self->meter);
   if (self->norm)
     mm_loudnorm_reset_meters (self->norm);
-  self->frames_in_interval = 0;
-  self->interval_start = GST_CLOCK_TIME_NONE;
+  gst_mm_interval_restart (&self->clock);
   self->reduction_interval = 0.0;
 }
 
@@ -699,6 +697,7 @@ gst_loudnorm_setup (GstAudioFilter * filter, const GstAudioInfo * info)
   free_stream_state (self);
   self->active_mode = mode;
   self->rate = GST_AUDIO_INFO_RATE (info);
+  self->clock.rate = self->rate;
   self->bpf = GST_AUDIO_INFO_BPF (info);
   self->f64 = GST_AUDIO_INFO_FORMAT (info) == GST_AUDIO_FORMAT_F64;
   ok = make_stream_state (self, mode, info, lookahead_ms);
@@ -757,7 +756,7 @@ gst_loudnorm_base_reset (GstMmLookahead * base)
   gst_mm_spool_free (self->spool);
   self->spool = NULL;
   reset_measurements_locked (self);
-  self->base_ts = GST_CLOCK_TIME_NONE;
+  self->clock.base_ts = GST_CLOCK_TIME_NONE;
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -839,36 +838,6 @@ announce_linear (GstLoudnorm * self)
 /* ------------------------------------------------------------------ */
 /* Messages                                                             */
 
-/* Timestamp of the next input frame (0 before any timestamp). */
-static GstClockTime
-stream_position (GstLoudnorm * self)
-{
-  if (!GST_CLOCK_TIME_IS_VALID (self->base_ts))
-    return 0;
-  return self->base_ts + gst_util_uint64_scale_round (self->base_frames,
-      GST_SECOND, self->rate);
-}
-
-/* Follows the input timestamps: a DISCONT or a timestamp more than one
- * frame away from the count starts a new resync point. */
-static void
-sync_timestamp (GstLoudnorm * self, GstClockTime pts, gboolean discont)
-{
-  GstClockTime expected = stream_position (self);
-  GstClockTime frame = gst_util_uint64_scale_ceil (1, GST_SECOND, self->rate);
-
-  if (!GST_CLOCK_TIME_IS_VALID (pts)) {
-    if (!GST_CLOCK_TIME_IS_VALID (self->base_ts))
-      self->base_ts = 0;
-    return;
-  }
-  if (!GST_CLOCK_TIME_IS_VALID (self->base_ts) || discont
-      || (pts > expected ? pts - expected : expected - pts) > frame) {
-    self->base_ts = pts;
-    self->base_frames = 0;
-  }
-}
-
 static void
 take_db_array (GstLoudnorm * self, GstStructure * s, const gchar * field,
     PeakGetter get)
@@ -921,13 +890,12 @@ build_message (GstLoudnorm * self, gboolean final)
 {
   GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
   const mm_loudness *m = input_meter (self);
-  GstClockTime ts = self->interval_start;
-  GstClockTime duration = gst_util_uint64_scale_round (self->frames_in_interval,
-      GST_SECOND, self->rate);
+  GstClockTime ts = self->clock.interval_start;
+  GstClockTime duration = gst_mm_interval_duration (&self->clock);
   GstStructure *s;
 
   if (!GST_CLOCK_TIME_IS_VALID (ts))
-    ts = stream_position (self);
+    ts = gst_mm_interval_position (&self->clock);
 
   s = gst_structure_new ("loudness",
       "timestamp", G_TYPE_UINT64, ts,
@@ -963,41 +931,40 @@ post_all (GstLoudnorm * self, GQueue * messages)
     gst_element_post_message (GST_ELEMENT (self), msg);
 }
 
-/* Runs `n` frames through `fn` in pieces that end at interval ends,
+/* Runs `frames` frames through `fn` in pieces that end at interval ends,
  * queueing the messages.  Object lock held. */
 typedef void (*PieceFunc) (GstLoudnorm * self, const guint8 * in, guint8 * out,
     gsize frames);
+
+typedef struct
+{
+  GstLoudnorm *self;
+  PieceFunc fn;
+  GQueue *messages;
+} RunPieces;
+
+static void
+run_piece (gpointer user_data, const guint8 * in, guint8 * out, gsize frames)
+{
+  RunPieces *r = user_data;
+  r->fn (r->self, in, out, frames);
+}
+
+static void
+interval_due (gpointer user_data)
+{
+  RunPieces *r = user_data;
+  if (r->self->post_messages)
+    g_queue_push_tail (r->messages, build_message (r->self, FALSE));
+}
 
 static void
 run_pieces (GstLoudnorm * self, const guint8 * in, guint8 * out, gsize frames,
     PieceFunc fn, GQueue * messages)
 {
-  guint64 interval_frames = MAX (1, gst_util_uint64_scale_round (self->interval,
-          self->rate, GST_SECOND));
-  gsize done = 0;
-
-  while (done < frames) {
-    gsize n = 0;
-    /* an interval shortened while playing ends at once (n = 0) */
-    if (self->frames_in_interval < interval_frames)
-      n = (gsize) MIN ((guint64) (frames - done),
-          interval_frames - self->frames_in_interval);
-    if (n > 0) {
-      if (self->frames_in_interval == 0)
-        self->interval_start = stream_position (self);
-      fn (self, in ? in + done * self->bpf : NULL,
-          out ? out + done * self->bpf : NULL, n);
-      done += n;
-      self->base_frames += n;
-      self->frames_in_interval += n;
-    }
-    if (self->frames_in_interval >= interval_frames) {
-      if (self->post_messages)
-        g_queue_push_tail (messages, build_message (self, FALSE));
-      self->frames_in_interval = 0;
-      self->interval_start = GST_CLOCK_TIME_NONE;
-    }
-  }
+  RunPieces r = { self, fn, messages };
+  gst_mm_interval_run (&self->clock, self->interval, self->bpf, in, out,
+      frames, run_piece, interval_due, &r);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1081,7 +1048,7 @@ gst_loudnorm_submit_input_buffer (GstBaseTransform * trans,
     GQueue msgs = G_QUEUE_INIT;
     guint64 before = nonfinite_now (self);
     GST_OBJECT_LOCK (self);
-    sync_timestamp (self, GST_BUFFER_PTS (input),
+    gst_mm_interval_sync (&self->clock, GST_BUFFER_PTS (input),
         GST_BUFFER_IS_DISCONT (input));
     measure_buffer_locked (self, input, &msgs);
     GST_OBJECT_UNLOCK (self);
@@ -1109,18 +1076,6 @@ gst_loudnorm_process (GstMmLookahead * base, gconstpointer in, gpointer out,
   post_all (self, &msgs);
 }
 
-/* Makes sure `file` runs behind a non-live upstream. */
-static gboolean
-upstream_is_live (GstLoudnorm * self)
-{
-  GstQuery *q = gst_query_new_latency ();
-  gboolean live = FALSE;
-  if (gst_pad_peer_query (GST_BASE_TRANSFORM_SINK_PAD (self), q))
-    gst_query_parse_latency (q, &live, NULL, NULL);
-  gst_query_unref (q);
-  return live;
-}
-
 /* file mode: spool and measure; nothing goes out before EOS. */
 static GstFlowReturn
 spool_input (GstLoudnorm * self, GstBuffer * buf)
@@ -1131,7 +1086,8 @@ spool_input (GstLoudnorm * self, GstBuffer * buf)
   gboolean ok = TRUE;
 
   if (!self->spool) {
-    if (upstream_is_live (self)) {
+    /* makes sure `file` runs behind a non-live upstream */
+    if (gst_mm_upstream_is_live (GST_BASE_TRANSFORM_SINK_PAD (self))) {
       GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
           ("mode=file needs a non-live upstream (it holds the whole stream "
               "until EOS); use mode=live for live sources"), (NULL));
@@ -1183,7 +1139,8 @@ gst_loudnorm_handle_input (GstMmLookahead * base, GstBuffer * buf,
   gboolean first = gst_mm_lookahead_get_frames_in (base) == 0;
 
   GST_OBJECT_LOCK (self);
-  sync_timestamp (self, GST_BUFFER_PTS (buf), GST_BUFFER_IS_DISCONT (buf));
+  gst_mm_interval_sync (&self->clock, GST_BUFFER_PTS (buf),
+      GST_BUFFER_IS_DISCONT (buf));
   GST_OBJECT_UNLOCK (self);
 
   if (self->active_mode == GST_LOUDNORM_MODE_FILE)
@@ -1248,10 +1205,12 @@ file_pass (GstLoudnorm * self, gdouble gain, gboolean push)
   return ret;
 }
 
-/* The output loudness of a full pass at `gain` (no push). */
+/* The output loudness of a full pass at `gain` (no push); a
+ * GstMmMeasureFunc. */
 static gdouble
-file_measure_at (GstLoudnorm * self, gdouble gain, gboolean * limited)
+file_measure_at (gpointer user_data, gdouble gain, gboolean * limited)
 {
+  GstLoudnorm *self = user_data;
   gdouble out, total;
   if (file_pass (self, gain, FALSE) != GST_FLOW_OK)
     return -INFINITY;
@@ -1260,40 +1219,8 @@ file_measure_at (GstLoudnorm * self, gdouble gain, gboolean * limited)
   mm_loudnorm_get_reduction (self->norm, NULL, NULL, &total);
   GST_OBJECT_UNLOCK (self);
   *limited = total > LIMITED_DB;
+  GST_DEBUG_OBJECT (self, "gain %.3f dB -> %.3f LUFS", gain, out);
   return out;
-}
-
-/* Finds the gain that puts the limited output on the target: the limiter
- * takes loudness away, so one pass is not enough; secant steps on the
- * measured output converge in a few passes. */
-static gdouble
-file_choose_gain (GstLoudnorm * self, gdouble in_lufs, gdouble goal)
-{
-  gdouble g0 = CLAMP (goal - in_lufs, -FILE_GAIN_MAX, FILE_GAIN_MAX), g1;
-  gdouble out0, out1;
-  gboolean limited;
-
-  out0 = file_measure_at (self, g0, &limited);
-  if (!limited || !isfinite (out0))
-    return g0;                  /* gain alone was exact: no limiting */
-  g1 = CLAMP (g0 + (goal - out0), -FILE_GAIN_MAX, FILE_GAIN_MAX);
-  for (gint pass = 1; pass < FILE_MAX_PASSES; pass++) {
-    out1 = file_measure_at (self, g1, &limited);
-    GST_DEBUG_OBJECT (self, "pass %d: gain %.3f dB -> %.3f LUFS", pass, g1,
-        out1);
-    if (!isfinite (out1) || fabs (goal - out1) <= FILE_TOLERANCE_LU)
-      break;
-    gdouble slope = (out1 - out0) / (g1 - g0);
-    if (!isfinite (slope) || slope < 0.05)
-      slope = 0.05;             /* a hard-working limiter gives little */
-    g0 = g1;
-    out0 = out1;
-    g1 = CLAMP (g1 + (goal - out1) / MIN (slope, 1.0), -FILE_GAIN_MAX,
-        FILE_GAIN_MAX);
-    if (g1 == g0)
-      break;                    /* at the gain limit */
-  }
-  return g1;
 }
 
 static GstFlowReturn
@@ -1315,7 +1242,11 @@ drain_file (GstLoudnorm * self)
           ("mode=file: reaching %.1f LUFS from %.1f LUFS needs %.1f dB; the "
               "gain is limited to +-%.0f dB, so the output misses the target",
               goal, in_lufs, goal - in_lufs, FILE_GAIN_MAX), (NULL));
-    gain = file_choose_gain (self, in_lufs, goal);
+    /* the limiter takes loudness away: search the gain that puts the
+     * limited output on the goal */
+    gain = gst_mm_search_gain (file_measure_at, self, goal - in_lufs, goal,
+        FILE_TOLERANCE_LU, FILE_MAX_PASSES, -FILE_GAIN_MAX, FILE_GAIN_MAX,
+        GST_MM_GAIN_SEARCH_NONE, NULL);
     self->gain_valid = TRUE;
   } else {
     GST_ELEMENT_WARNING (self, STREAM, FAILED,
@@ -1349,7 +1280,7 @@ finish_stream (GstLoudnorm * self)
         GST_TAG_TRACK_PEAK, peak,
         GST_TAG_REFERENCE_LEVEL, RG2_REFERENCE_LEVEL, NULL);
   }
-  self->frames_in_interval = 0;
+  self->clock.frames_in_interval = 0;
   GST_OBJECT_UNLOCK (self);
 
   post_all (self, &msgs);
@@ -1394,7 +1325,7 @@ gst_loudnorm_sink_event (GstBaseTransform * trans, GstEvent * event)
     gst_event_parse_gap (event, &ts, &duration);
     if (GST_CLOCK_TIME_IS_VALID (duration)) {
       GST_OBJECT_LOCK (self);
-      sync_timestamp (self, ts, FALSE);
+      gst_mm_interval_sync (&self->clock, ts, FALSE);
       guint64 frames = gst_util_uint64_scale_round (duration, self->rate,
           GST_SECOND);
       for (guint64 done = 0; done < frames;) {

@@ -10,6 +10,7 @@
 #include "loudness.h"
 #include "loudnorm.h"
 #include "mmspool.h"
+#include "mmstream.h"
 
 G_BEGIN_DECLS
 
@@ -68,12 +69,7 @@ struct _GstLoudnorm
   gchar *normalization;         /* "none", "dynamic", "linear", ... */
   gboolean draining;            /* streaming thread: the EOS drain runs */
 
-  guint64 frames_in_interval;   /* frames measured in the current interval */
-  GstClockTime interval_start;  /* timestamp of the interval's first frame */
-  /* Message times are counted in input frames from the last resync point,
-   * so they stay exact (n * interval) whatever the buffer rounding. */
-  GstClockTime base_ts;
-  guint64 base_frames;
+  GstMmInterval clock;          /* message times and intervals */
   gpointer silence;             /* zeros measured for GAP buffers */
   gint warned_nonfinite;        /* atomic: the NaN/Inf warning was posted */
 };

@@ -78,6 +78,7 @@
 #include "elements.h"
 #include "loudnorm.h"
 #include "mmchannels.h"
+#include "mmstream.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_masterchain_debug);
 #define GST_CAT_DEFAULT gst_masterchain_debug
@@ -545,8 +546,7 @@ gst_masterchain_init (GstMasterchain * self)
   self->interval = DEFAULT_PROP_INTERVAL;
   self->post_messages = DEFAULT_PROP_POST_MESSAGES;
   self->lookahead_ms = DEFAULT_PROP_LOOKAHEAD;
-  self->interval_start = GST_CLOCK_TIME_NONE;
-  self->base_ts = GST_CLOCK_TIME_NONE;
+  gst_mm_interval_init (&self->clock);
 }
 
 static void
@@ -829,17 +829,6 @@ make_stream_state (GstMasterchain * self, GstMasterchainMode mode)
   return TRUE;
 }
 
-static gboolean
-upstream_is_live (GstMasterchain * self)
-{
-  GstQuery *q = gst_query_new_latency ();
-  gboolean live = FALSE;
-  if (gst_pad_peer_query (GST_BASE_TRANSFORM_SINK_PAD (self), q))
-    gst_query_parse_latency (q, &live, NULL, NULL);
-  gst_query_unref (q);
-  return live;
-}
-
 static GstMasterchainMode
 wanted_mode (GstMasterchain * self)
 {
@@ -849,7 +838,8 @@ wanted_mode (GstMasterchain * self)
   mode = self->mode;
   GST_OBJECT_UNLOCK (self);
   if (mode == GST_MASTERCHAIN_MODE_AUTO)
-    mode = upstream_is_live (self) ? GST_MASTERCHAIN_MODE_LIVE :
+    mode = gst_mm_upstream_is_live (GST_BASE_TRANSFORM_SINK_PAD (self)) ?
+        GST_MASTERCHAIN_MODE_LIVE :
         GST_MASTERCHAIN_MODE_FILE;
   return mode;
 }
@@ -861,6 +851,7 @@ gst_masterchain_setup (GstAudioFilter * filter, const GstAudioInfo * info)
 
   self->info = *info;
   self->rate = GST_AUDIO_INFO_RATE (info);
+  self->clock.rate = self->rate;
   self->bpf = GST_AUDIO_INFO_BPF (info);
   if (GST_AUDIO_INFO_FORMAT (info) == GST_AUDIO_FORMAT_F64) {
     self->process_fn = process_f64;
@@ -901,8 +892,7 @@ gst_masterchain_get_latency_frames (GstMmLookahead * base)
 static void
 reset_measurements (GstMasterchain * self)
 {
-  self->frames_in_interval = 0;
-  self->interval_start = GST_CLOCK_TIME_NONE;
+  gst_mm_interval_restart (&self->clock);
   self->lim_red = self->lim_red_total = 0.0;
   for (guint b = 0; b < MM_CHAIN_BANDS; b++)
     self->comp_red[b] = self->comp_red_total[b] = 0.0;
@@ -920,8 +910,8 @@ gst_masterchain_reset (GstMmLookahead * base)
   gst_mm_spool_free (self->spool);
   self->spool = NULL;
   reset_measurements (self);
-  self->base_ts = GST_CLOCK_TIME_NONE;
-  self->base_frames = 0;
+  self->clock.base_ts = GST_CLOCK_TIME_NONE;
+  self->clock.base_frames = 0;
   self->draining = FALSE;
 }
 
@@ -961,35 +951,6 @@ gst_masterchain_submit_input_buffer (GstBaseTransform * trans,
 /* ------------------------------------------------------------------ */
 /* Messages                                                             */
 
-static GstClockTime
-stream_position (GstMasterchain * self)
-{
-  if (!GST_CLOCK_TIME_IS_VALID (self->base_ts))
-    return 0;
-  return self->base_ts + gst_util_uint64_scale_round (self->base_frames,
-      GST_SECOND, self->rate);
-}
-
-/* Follows the input timestamps: a DISCONT or a timestamp more than one
- * frame away from the count starts a new resync point. */
-static void
-sync_timestamp (GstMasterchain * self, GstClockTime pts, gboolean discont)
-{
-  GstClockTime expected = stream_position (self);
-  GstClockTime frame = gst_util_uint64_scale_ceil (1, GST_SECOND, self->rate);
-
-  if (!GST_CLOCK_TIME_IS_VALID (pts)) {
-    if (!GST_CLOCK_TIME_IS_VALID (self->base_ts))
-      self->base_ts = 0;
-    return;
-  }
-  if (!GST_CLOCK_TIME_IS_VALID (self->base_ts) || discont
-      || (pts > expected ? pts - expected : expected - pts) > frame) {
-    self->base_ts = pts;
-    self->base_frames = 0;
-  }
-}
-
 static gdouble
 meter_value (const mm_loudness * m, int (*get) (const mm_loudness *,
         double *))
@@ -1017,9 +978,8 @@ build_message (GstMasterchain * self, gboolean final)
   GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
   const mm_loudness *in = mm_chain_get_input_meter (self->chain);
   const mm_loudness *out = mm_chain_get_output_meter (self->chain);
-  GstClockTime ts = self->interval_start;
-  GstClockTime duration = gst_util_uint64_scale_round (self->frames_in_interval,
-      GST_SECOND, self->rate);
+  GstClockTime ts = self->clock.interval_start;
+  GstClockTime duration = gst_mm_interval_duration (&self->clock);
   gdouble comp[MM_CHAIN_BANDS] = { 0 }, lim = 0.0;
   gdouble correlation = 1.0, width = 0.0;
   GValue array = G_VALUE_INIT;
@@ -1028,7 +988,7 @@ build_message (GstMasterchain * self, gboolean final)
   gboolean multiband;
 
   if (!GST_CLOCK_TIME_IS_VALID (ts))
-    ts = stream_position (self);
+    ts = gst_mm_interval_position (&self->clock);
   mm_chain_get_reductions (self->chain, comp, &lim);
   self->lim_red = MAX (self->lim_red, lim);
   self->lim_red_total = MAX (self->lim_red_total, self->lim_red);
@@ -1085,45 +1045,36 @@ build_message (GstMasterchain * self, gboolean final)
   return gst_message_new_element (GST_OBJECT (self), s);
 }
 
+static void
+chain_piece (gpointer user_data, const guint8 * in, guint8 * out,
+    gsize frames)
+{
+  GstMasterchain *self = user_data;
+  self->process_fn (self->chain, in, out, frames);
+}
+
+static void
+post_interval (gpointer user_data)
+{
+  GstMasterchain *self = user_data;
+  gst_element_post_message (GST_ELEMENT (self), build_message (self, FALSE));
+}
+
 /* Runs `frames` input frames through the chain in pieces that end at
  * interval ends, posting the messages. */
 static void
 run_pieces (GstMasterchain * self, const guint8 * in, guint8 * out,
     gsize frames)
 {
-  guint64 interval, interval_frames;
+  GstClockTime interval;
   gboolean post;
-  gsize done = 0;
 
   GST_OBJECT_LOCK (self);
   interval = self->interval;
   post = self->post_messages;
   GST_OBJECT_UNLOCK (self);
-  interval_frames = MAX (1, gst_util_uint64_scale_round (interval, self->rate,
-          GST_SECOND));
-
-  while (done < frames) {
-    gsize n = 0;
-    if (self->frames_in_interval < interval_frames)
-      n = (gsize) MIN ((guint64) (frames - done),
-          interval_frames - self->frames_in_interval);
-    if (n > 0) {
-      if (self->frames_in_interval == 0)
-        self->interval_start = stream_position (self);
-      self->process_fn (self->chain, in + done * self->bpf,
-          out + done * self->bpf, n);
-      done += n;
-      self->base_frames += n;
-      self->frames_in_interval += n;
-    }
-    if (self->frames_in_interval >= interval_frames) {
-      if (post)
-        gst_element_post_message (GST_ELEMENT (self),
-            build_message (self, FALSE));
-      self->frames_in_interval = 0;
-      self->interval_start = GST_CLOCK_TIME_NONE;
-    }
-  }
+  gst_mm_interval_run (&self->clock, interval, self->bpf, in, out, frames,
+      chain_piece, post ? post_interval : NULL, self);
 }
 
 static void
@@ -1136,8 +1087,7 @@ finish_stream (GstMasterchain * self)
   GST_OBJECT_UNLOCK (self);
   if (post && self->chain)
     gst_element_post_message (GST_ELEMENT (self), build_message (self, TRUE));
-  self->frames_in_interval = 0;
-  self->interval_start = GST_CLOCK_TIME_NONE;
+  gst_mm_interval_restart (&self->clock);
 }
 
 /* Once per stream: a WARNING when NaN/Inf first show up. */
@@ -1182,7 +1132,7 @@ spool_input (GstMasterchain * self, GstBuffer * buf)
   gboolean ok = TRUE;
 
   if (!self->spool) {
-    if (upstream_is_live (self)) {
+    if (gst_mm_upstream_is_live (GST_BASE_TRANSFORM_SINK_PAD (self))) {
       GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
           ("mode=file needs a non-live upstream (it holds the whole stream "
               "until EOS); use mode=live or mode=auto for live sources"),
@@ -1239,12 +1189,14 @@ gst_masterchain_handle_input (GstMmLookahead * base, GstBuffer * buf,
     return GST_FLOW_ERROR;
   }
   if (self->active_mode == GST_MASTERCHAIN_MODE_FILE) {
-    if (!GST_CLOCK_TIME_IS_VALID (self->base_ts))
-      self->base_ts = GST_BUFFER_PTS_IS_VALID (buf) ? GST_BUFFER_PTS (buf) : 0;
+    if (!GST_CLOCK_TIME_IS_VALID (self->clock.base_ts))
+      self->clock.base_ts = GST_BUFFER_PTS_IS_VALID (buf) ?
+          GST_BUFFER_PTS (buf) : 0;
     return spool_input (self, buf);
   }
 
-  sync_timestamp (self, GST_BUFFER_PTS (buf), GST_BUFFER_IS_DISCONT (buf));
+  gst_mm_interval_sync (&self->clock, GST_BUFFER_PTS (buf),
+      GST_BUFFER_IS_DISCONT (buf));
   sync_params (self, GST_BUFFER_PTS (buf));
   ret = GST_MM_LOOKAHEAD_CLASS (parent_class)->handle_input (base, buf,
       frames);
@@ -1265,7 +1217,7 @@ file_pass (GstMasterchain * self, gdouble gain, gboolean push)
   gsize chunk_bytes = (gsize) SPOOL_CHUNK * self->bpf;
   guint8 *in = g_malloc (chunk_bytes);
   guint8 *scratch = push ? NULL : g_malloc (chunk_bytes);
-  GstClockTime t0 = self->base_ts;
+  GstClockTime t0 = self->clock.base_ts;
   GstFlowReturn ret = GST_FLOW_OK;
   GError *err = NULL;
 
@@ -1274,7 +1226,7 @@ file_pass (GstMasterchain * self, gdouble gain, gboolean push)
   mm_chain_reset (self->chain);
   sync_params (self, t0);
   mm_chain_set_gain (self->chain, gain);
-  self->base_frames = 0;
+  self->clock.base_frames = 0;
   reset_measurements (self);
 
   for (guint64 pos = 0; ret == GST_FLOW_OK && pos < total + latency;) {
@@ -1320,10 +1272,15 @@ file_pass (GstMasterchain * self, gdouble gain, gboolean push)
   return ret;
 }
 
+/* The output loudness of a full pass at `gain` (no push); a
+ * GstMmMeasureFunc.  The gain search keeps the best gain tried, so
+ * `limited` is not needed. */
 static gdouble
-file_measure_at (GstMasterchain * self, gdouble gain)
+file_measure_at (gpointer user_data, gdouble gain, gboolean * limited)
 {
+  GstMasterchain *self = user_data;
   gdouble out = -INFINITY;
+  *limited = TRUE;
   if (file_pass (self, gain, FALSE) != GST_FLOW_OK)
     return -INFINITY;
   mm_loudness_integrated (mm_chain_get_output_meter (self->chain), &out);
@@ -1338,39 +1295,15 @@ file_measure_at (GstMasterchain * self, gdouble gain)
 static gdouble
 file_choose_gain (GstMasterchain * self, gdouble in_lufs, gdouble goal)
 {
-  gdouble g0 = CLAMP (goal - in_lufs, -FILE_GAIN_MAX, FILE_GAIN_MAX), g1;
-  gdouble out0, out1, best_g, best_err;
+  gdouble err, gain;
 
-  out0 = file_measure_at (self, g0);
-  if (!isfinite (out0))
-    return g0;
-  best_g = g0;
-  best_err = fabs (goal - out0);
-  if (best_err <= FILE_TOLERANCE_LU)
-    return g0;
-  g1 = CLAMP (g0 + (goal - out0), -FILE_GAIN_MAX, FILE_GAIN_MAX);
-  for (gint pass = 1; pass < FILE_MAX_PASSES && g1 != g0; pass++) {
-    out1 = file_measure_at (self, g1);
-    if (!isfinite (out1))
-      break;
-    if (fabs (goal - out1) < best_err) {
-      best_err = fabs (goal - out1);
-      best_g = g1;
-    }
-    if (best_err <= FILE_TOLERANCE_LU)
-      break;
-    gdouble slope = (out1 - out0) / (g1 - g0);
-    if (!isfinite (slope) || slope < 0.05)
-      slope = 0.05;             /* a hard-working limiter gives little */
-    g0 = g1;
-    out0 = out1;
-    g1 = CLAMP (g1 + (goal - out1) / MIN (slope, 1.0), -FILE_GAIN_MAX,
-        FILE_GAIN_MAX);
-  }
-  if (best_err > FILE_TOLERANCE_LU)
+  gain = gst_mm_search_gain (file_measure_at, self, goal - in_lufs, goal,
+      FILE_TOLERANCE_LU, FILE_MAX_PASSES, -FILE_GAIN_MAX, FILE_GAIN_MAX,
+      GST_MM_GAIN_SEARCH_KEEP_BEST, &err);
+  if (isfinite (err) && err > FILE_TOLERANCE_LU)
     GST_WARNING_OBJECT (self, "output %.3f LU off the target after %d passes",
-        best_err, FILE_MAX_PASSES);
-  return best_g;
+        err, FILE_MAX_PASSES);
+  return gain;
 }
 
 static GstFlowReturn
@@ -1382,7 +1315,7 @@ drain_file (GstMasterchain * self)
   if (!self->spool)
     return GST_FLOW_OK;         /* nothing came */
   mm_loudness_integrated (self->meter, &in_lufs);
-  sync_params (self, self->base_ts);
+  sync_params (self, self->clock.base_ts);
   GST_OBJECT_LOCK (self);
   goal = self->params.loudness_target;
   bypass = self->params.loudness_bypass;

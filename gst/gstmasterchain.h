@@ -10,6 +10,7 @@
 #include "chain.h"
 #include "loudness.h"
 #include "mmspool.h"
+#include "mmstream.h"
 
 G_BEGIN_DECLS
 
@@ -93,10 +94,7 @@ struct _GstMasterchain
   gint warned_nonfinite;        /* atomic */
 
   /* messages */
-  guint64 frames_in_interval;
-  GstClockTime interval_start;
-  GstClockTime base_ts;         /* timestamp of the last resync point */
-  guint64 base_frames;          /* input frames since it */
+  GstMmInterval clock;          /* message times and intervals */
   gdouble comp_red[MM_CHAIN_BANDS];     /* largest this interval, dB */
   gdouble comp_red_total[MM_CHAIN_BANDS];
   gdouble lim_red, lim_red_total;
