@@ -1,0 +1,666 @@
+/* strip: mixing channel strip (see strip.h).
+ *
+ * The stream is cut into chunks of CHUNK frames counted from the start of
+ * the stream (a call's first chunk ends at the next multiple of CHUNK),
+ * and every decision -- EQ re-design while a band glides, which sections
+ * and whether the compressor run, denormal flushing -- is taken per
+ * chunk: any split of the stream into calls gives the same output.
+ *
+ * Per chunk of n frames:
+ *
+ *   load       x = polarity * in (non-finite in taken as 0), into the
+ *              planar double buffers a (left or mono) and b (right);
+ *              polarity is a smoother between +1 and -1, so a phase flip
+ *              fades through zero instead of stepping; +1 is not applied.
+ *   filters    up to four biquads, one mm_biquad_cascade_process(_x2)
+ *              over the sections that are on: high-pass (RBJ, Q 1/sqrt 2,
+ *              on when hpf_hz > 0), low shelf 100 Hz, bell (Q 0.7), high
+ *              shelf 10 kHz (on while their gain is not 0 dB or gliding).
+ *              EQ gains and the mid frequency glide (mm_smoother,
+ *              PARAM_RAMP_MS), re-designed once per chunk while they do.
+ *              A band back at 0 dB runs on until its output equals its
+ *              input to SETTLED (relative), then is skipped.
+ *              A band switched back on takes the signal at its input as
+ *              its state (an identity section's state: x = y), so it
+ *              starts without a transient; the high-pass starts from rest.
+ *   compressor mm_compressor (interleaved double) while on: ratio != 1 or
+ *              make-up; after it is switched off it runs COMP_TAIL_MS more
+ *              and until its reduction is under COMP_OFF_DB, so its glide
+ *              back to unity completes before it is skipped.
+ *   output     panned = (float) (x * pan gain) per channel (mm_pan gains),
+ *              post = fader * duck * mute (three smoothers); when post is
+ *              constant the bus gets mm_vector_add_scaled_f32 (out,
+ *              panned, post), else a per-frame loop.  Post-fader sends add
+ *              panned * post * level, pre-fader sends (float) x * mute *
+ *              level; a gain that is constant 0 adds nothing.
+ *   meters     peak and sum of squares of what was added to the bus, per
+ *              channel, since the last read.
+ *
+ * State: polarity, fader, mute, duck, two send and four EQ smoothers, the
+ * pan, the compressor and its on/tail state, four biquad states per
+ * channel and which sections ran last chunk, the last two loaded samples
+ * per channel (hist), the stream position, the meters.  No latency.
+ */
+#include "strip.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "biquad.h"
+#include "smooth.h"
+#include "vector.h"
+
+#define CHUNK 64
+#define PARAM_RAMP_MS 20.0
+#define COMP_TAIL_MS 100.0
+#define COMP_OFF_DB 1e-9
+#define SETTLED 1e-9
+#define SHELF_Q 0.70710678118654752
+#define HPF_Q 0.70710678118654752
+#define MID_Q 0.7
+#define LOW_SHELF_HZ 100.0
+#define HIGH_SHELF_HZ 10000.0
+
+enum
+{ SEC_HPF, SEC_LOW, SEC_MID, SEC_HIGH, SECTIONS };
+
+struct mm_strip
+{
+  unsigned rate, channels;
+  mm_strip_params p;
+
+  mm_smoother *polarity, *fader, *mute, *duck, *send[2];
+  mm_smoother *eq_low, *eq_mid_freq, *eq_mid, *eq_high;
+  mm_pan *pan;
+  mm_compressor *comp;
+  int comp_running;
+  uint64_t comp_tail;
+  double gr_now, gr_max;
+
+  mm_biquad_coeffs co[SECTIONS];
+  mm_biquad_state st[2][SECTIONS];
+  int was_on[SECTIONS];
+  double hist[2][2];            /* last two loaded samples: [ch][0] newest */
+  uint64_t pos;
+
+  double peak[2], sumsq[2];
+  uint64_t count;
+
+  /* Scratch of one chunk. */
+  double a[CHUNK], b[CHUNK], il[2 * CHUNK];
+  float pol[CHUNK], fad[CHUNK], mut[CHUNK], dck[CHUNK], snd[2][CHUNK];
+  float panl[CHUNK], panr[CHUNK], post[CHUNK], eqs[CHUNK];
+  float panned[2 * CHUNK], pre[2 * CHUNK];
+};
+
+void
+mm_strip_params_default (mm_strip_params * p)
+{
+  if (!p)
+    return;
+  memset (p, 0, sizeof (*p));
+  p->phase_invert = 0;
+  p->hpf_hz = 0.0;
+  p->eq_low_gain_db = 0.0;
+  p->eq_mid_freq_hz = 1000.0;
+  p->eq_mid_gain_db = 0.0;
+  p->eq_high_gain_db = 0.0;
+  mm_compressor_params_default (&p->comp);
+  p->comp.ratio = 1.0;
+  p->gain_db = 0.0;
+  p->mute = 0;
+  p->pan_law = MM_PAN_LAW_DEFAULT;
+  p->pan = 0.0;
+  p->send_db[0] = p->send_db[1] = -HUGE_VAL;
+  p->send_pre[0] = p->send_pre[1] = 0;
+}
+
+static int
+in_range (double v, double lo, double hi)
+{
+  return v >= lo && v <= hi;    /* false for NaN */
+}
+
+static int
+comp_wanted (const mm_compressor_params * c)
+{
+  return c->ratio != 1.0 || c->makeup_db != 0.0 || c->auto_makeup;
+}
+
+static double
+send_linear (double db)
+{
+  return db < MM_STRIP_SEND_OFF_DB ? 0.0 : mm_db_to_linear (db);
+}
+
+static double
+mid_freq (const mm_strip * s, double f)
+{
+  return fmin (f, 0.45 * s->rate);
+}
+
+mm_strip *
+mm_strip_new (unsigned rate, unsigned in_channels)
+{
+  if (rate < MM_RATE_MIN || rate > MM_RATE_MAX
+      || (in_channels != 1 && in_channels != 2))
+    return NULL;
+  mm_strip *s = calloc (1, sizeof (*s));
+  if (!s)
+    return NULL;
+  s->rate = rate;
+  s->channels = in_channels;
+  mm_strip_params_default (&s->p);
+
+  if (!(s->polarity = mm_smoother_new (rate, PARAM_RAMP_MS, 1.0)))
+    goto fail;
+  if (!(s->fader = mm_smoother_new (rate, PARAM_RAMP_MS, 1.0)))
+    goto fail;
+  if (!(s->mute = mm_smoother_new (rate, PARAM_RAMP_MS, 1.0)))
+    goto fail;
+  if (!(s->duck = mm_smoother_new (rate, PARAM_RAMP_MS, 1.0)))
+    goto fail;
+  for (int k = 0; k < 2; k++)
+    if (!(s->send[k] = mm_smoother_new (rate, PARAM_RAMP_MS, 0.0)))
+      goto fail;
+  if (!(s->eq_low = mm_smoother_new (rate, PARAM_RAMP_MS, 0.0)))
+    goto fail;
+  if (!(s->eq_mid_freq = mm_smoother_new (rate, PARAM_RAMP_MS,
+              s->p.eq_mid_freq_hz)))
+    goto fail;
+  if (!(s->eq_mid = mm_smoother_new (rate, PARAM_RAMP_MS, 0.0)))
+    goto fail;
+  if (!(s->eq_high = mm_smoother_new (rate, PARAM_RAMP_MS, 0.0)))
+    goto fail;
+  if (!(s->pan = mm_pan_new (rate, in_channels)))
+    goto fail;
+  if (!(s->comp = mm_compressor_new (rate, in_channels)))
+    goto fail;
+  if (mm_compressor_set_params (s->comp, &s->p.comp) != MM_OK)
+    goto fail;
+  mm_compressor_reset (s->comp);
+  for (int k = 0; k < SECTIONS; k++)
+    mm_biquad_identity (&s->co[k]);
+  return s;
+
+fail:
+  mm_strip_free (&s);
+  return NULL;
+}
+
+void
+mm_strip_free (mm_strip ** ps)
+{
+  if (!ps || !*ps)
+    return;
+  mm_strip *s = *ps;
+  mm_smoother_free (&s->polarity);
+  mm_smoother_free (&s->fader);
+  mm_smoother_free (&s->mute);
+  mm_smoother_free (&s->duck);
+  mm_smoother_free (&s->send[0]);
+  mm_smoother_free (&s->send[1]);
+  mm_smoother_free (&s->eq_low);
+  mm_smoother_free (&s->eq_mid_freq);
+  mm_smoother_free (&s->eq_mid);
+  mm_smoother_free (&s->eq_high);
+  mm_pan_free (&s->pan);
+  mm_compressor_free (&s->comp);
+  free (s);
+  *ps = NULL;
+}
+
+static void
+settle (mm_smoother * sm)
+{
+  mm_smoother_set_value (sm, mm_smoother_get_target (sm));
+}
+
+int
+mm_strip_reset (mm_strip * s)
+{
+  if (!s)
+    return MM_ERR_INVALID;
+  settle (s->polarity);
+  settle (s->fader);
+  settle (s->mute);
+  settle (s->duck);
+  settle (s->send[0]);
+  settle (s->send[1]);
+  settle (s->eq_low);
+  settle (s->eq_mid_freq);
+  settle (s->eq_mid);
+  settle (s->eq_high);
+  mm_pan_reset (s->pan);
+  mm_compressor_reset (s->comp);
+  s->comp_running = comp_wanted (&s->p.comp);
+  s->comp_tail = 0;
+  s->gr_now = s->gr_max = 0.0;
+  for (int ch = 0; ch < 2; ch++) {
+    for (int k = 0; k < SECTIONS; k++)
+      mm_biquad_reset (&s->st[ch][k]);
+    s->hist[ch][0] = s->hist[ch][1] = 0.0;
+    s->peak[ch] = s->sumsq[ch] = 0.0;
+  }
+  memset (s->was_on, 0, sizeof (s->was_on));
+  s->pos = 0;
+  s->count = 0;
+  return MM_OK;
+}
+
+int
+mm_strip_set_params (mm_strip * s, const mm_strip_params * p)
+{
+  if (!s || !p)
+    return MM_ERR_INVALID;
+  if (!(p->hpf_hz == 0.0 || in_range (p->hpf_hz, 10.0, 1000.0))
+      || !in_range (p->eq_low_gain_db, -24.0, 24.0)
+      || !in_range (p->eq_mid_freq_hz, 20.0, 20000.0)
+      || !in_range (p->eq_mid_gain_db, -24.0, 24.0)
+      || !in_range (p->eq_high_gain_db, -24.0, 24.0)
+      || !in_range (p->gain_db, MM_STRIP_GAIN_MIN_DB, MM_STRIP_GAIN_MAX_DB)
+      || !in_range (p->pan, -1.0, 1.0)
+      || mm_pan_law_gains (p->pan_law, 1, 0.0, &(double) { 0 },
+          &(double) { 0 }) != MM_OK)
+    return MM_ERR_INVALID;
+  for (int k = 0; k < 2; k++)
+    if (!(p->send_db[k] <= MM_STRIP_SEND_MAX_DB))      /* NaN too */
+      return MM_ERR_INVALID;
+
+  /* The compressor last: it validates its own parameters.  When it is
+   * not running its state is stale: clear it first, so it glides from
+   * its off settings to the new ones. */
+  int was_running = s->comp_running;
+  if (!was_running)
+    mm_compressor_reset (s->comp);
+  if (mm_compressor_set_params (s->comp, &p->comp) != MM_OK)
+    return MM_ERR_INVALID;
+  if (comp_wanted (&p->comp))
+    s->comp_running = 1;
+  else if (was_running)
+    s->comp_tail = (uint64_t) (COMP_TAIL_MS * 0.001 * s->rate);
+
+  if (p->hpf_hz > 0.0 && p->hpf_hz != s->p.hpf_hz)
+    mm_biquad_design (&s->co[SEC_HPF], MM_BIQUAD_HIGHPASS, s->rate,
+        p->hpf_hz, HPF_Q, 0.0);
+
+  mm_smoother_set_target (s->polarity, p->phase_invert ? -1.0 : 1.0);
+  mm_smoother_set_target (s->eq_low, p->eq_low_gain_db);
+  mm_smoother_set_target (s->eq_mid_freq, p->eq_mid_freq_hz);
+  mm_smoother_set_target (s->eq_mid, p->eq_mid_gain_db);
+  mm_smoother_set_target (s->eq_high, p->eq_high_gain_db);
+  mm_smoother_set_target (s->fader, mm_db_to_linear (p->gain_db));
+  mm_smoother_set_target (s->mute, p->mute ? 0.0 : 1.0);
+  for (int k = 0; k < 2; k++)
+    mm_smoother_set_target (s->send[k], send_linear (p->send_db[k]));
+  mm_pan_set_law (s->pan, p->pan_law);
+  mm_pan_set_position (s->pan, p->pan);
+  s->p = *p;
+  return MM_OK;
+}
+
+int
+mm_strip_set_duck (mm_strip * s, double duck_db)
+{
+  if (!s || isnan (duck_db))
+    return MM_ERR_INVALID;
+  double g = duck_db < MM_STRIP_GAIN_MIN_DB ? 0.0
+      : mm_db_to_linear (fmin (duck_db, 0.0));
+  return mm_smoother_set_target (s->duck, g);
+}
+
+/* Advances a smoother by n into buf; returns 1 when it was constant over
+ * the chunk (then buf[0] is its value). */
+static int
+fill (mm_smoother * sm, float *buf, size_t n)
+{
+  int constant = !mm_smoother_is_ramping (sm);
+  mm_smoother_fill (sm, buf, n);
+  return constant;
+}
+
+/* Loads n frames into a (and b), polarity applied, non-finite as 0. */
+static void
+load (mm_strip * s, const float *in, size_t n)
+{
+  const unsigned nch = s->channels;
+  const int pconst = fill (s->polarity, s->pol, n);
+  const double pc = s->pol[0];
+  for (unsigned ch = 0; ch < nch; ch++) {
+    double *d = ch ? s->b : s->a;
+    for (size_t i = 0; i < n; i++) {
+      float x = in[i * nch + ch];
+      d[i] = isfinite (x) ? (double) x : 0.0;
+    }
+    if (!pconst) {
+      for (size_t i = 0; i < n; i++)
+        d[i] *= s->pol[i];
+    } else if (pc != 1.0) {
+      for (size_t i = 0; i < n; i++)
+        d[i] *= pc;
+    }
+  }
+}
+
+/* A band back at 0 dB keeps running while its output still differs from
+ * its input (the decaying transient of its earlier response): cutting it
+ * off then would step the signal. */
+static int
+unsettled (const mm_strip * s, int k)
+{
+  if (!s->was_on[k])
+    return 0;
+  for (unsigned ch = 0; ch < s->channels; ch++) {
+    const mm_biquad_state *st = &s->st[ch][k];
+    double e = fabs (st->y1 - st->x1) + fabs (st->y2 - st->x2);
+    if (e > SETTLED * (fabs (st->x1) + fabs (st->x2)) + 1e-20)
+      return 1;
+  }
+  return 0;
+}
+
+/* Re-designs the EQ bands that glide and runs the sections that are on. */
+static void
+filters (mm_strip * s, size_t n)
+{
+  const unsigned nch = s->channels;
+  double low = mm_smoother_get_value (s->eq_low);
+  double mid = mm_smoother_get_value (s->eq_mid);
+  double high = mm_smoother_get_value (s->eq_high);
+  double midf = mm_smoother_get_value (s->eq_mid_freq);
+  int gl = mm_smoother_is_ramping (s->eq_low);
+  int gm = mm_smoother_is_ramping (s->eq_mid)
+      || mm_smoother_is_ramping (s->eq_mid_freq);
+  int gh = mm_smoother_is_ramping (s->eq_high);
+  /* The chunk's design: the values at its end. */
+  if (gl) {
+    mm_smoother_fill (s->eq_low, s->eqs, n);
+    low = mm_smoother_get_value (s->eq_low);
+  }
+  if (gm) {
+    mm_smoother_fill (s->eq_mid, s->eqs, n);
+    mm_smoother_fill (s->eq_mid_freq, s->eqs, n);
+    mid = mm_smoother_get_value (s->eq_mid);
+    midf = mm_smoother_get_value (s->eq_mid_freq);
+  }
+  if (gh) {
+    mm_smoother_fill (s->eq_high, s->eqs, n);
+    high = mm_smoother_get_value (s->eq_high);
+  }
+
+  int on[SECTIONS];
+  on[SEC_HPF] = s->p.hpf_hz > 0.0;
+  on[SEC_LOW] = gl || low != 0.0 || unsettled (s, SEC_LOW);
+  on[SEC_MID] = gm || mid != 0.0 || unsettled (s, SEC_MID);
+  on[SEC_HIGH] = gh || high != 0.0 || unsettled (s, SEC_HIGH);
+  if (on[SEC_LOW] && (gl || !s->was_on[SEC_LOW]))
+    mm_biquad_design (&s->co[SEC_LOW], MM_BIQUAD_LOWSHELF, s->rate,
+        LOW_SHELF_HZ, SHELF_Q, low);
+  if (on[SEC_MID] && (gm || !s->was_on[SEC_MID]))
+    mm_biquad_design (&s->co[SEC_MID], MM_BIQUAD_PEAK, s->rate,
+        mid_freq (s, midf), MID_Q, mid);
+  if (on[SEC_HIGH] && (gh || !s->was_on[SEC_HIGH]))
+    mm_biquad_design (&s->co[SEC_HIGH], MM_BIQUAD_HIGHSHELF, s->rate,
+        mid_freq (s, HIGH_SHELF_HZ), SHELF_Q, high);
+
+  /* Sections coming on: the high-pass from rest, an EQ band with the
+   * signal at its input as state (last chunk's previous section's output,
+   * or the loaded input). */
+  for (int k = 0; k < SECTIONS; k++) {
+    if (!on[k] || s->was_on[k])
+      continue;
+    for (unsigned ch = 0; ch < nch; ch++) {
+      mm_biquad_state *st = &s->st[ch][k];
+      if (k == SEC_HPF) {
+        mm_biquad_reset (st);
+        continue;
+      }
+      double x1 = s->hist[ch][0], x2 = s->hist[ch][1];
+      for (int j = k - 1; j >= 0; j--) {
+        if (s->was_on[j]) {
+          x1 = s->st[ch][j].y1;
+          x2 = s->st[ch][j].y2;
+          break;
+        }
+      }
+      *st = (mm_biquad_state) { x1, x2, x1, x2 };
+    }
+  }
+
+  /* The loaded input's history, for the next chunk. */
+  for (unsigned ch = 0; ch < nch; ch++) {
+    const double *d = ch ? s->b : s->a;
+    if (n >= 2) {
+      s->hist[ch][0] = d[n - 1];
+      s->hist[ch][1] = d[n - 2];
+    } else {
+      s->hist[ch][1] = s->hist[ch][0];
+      s->hist[ch][0] = d[0];
+    }
+  }
+
+  mm_biquad_coeffs c[SECTIONS];
+  mm_biquad_state sa[SECTIONS], sb[SECTIONS];
+  unsigned m = 0;
+  for (int k = 0; k < SECTIONS; k++) {
+    s->was_on[k] = on[k];
+    if (on[k]) {
+      c[m] = s->co[k];
+      sa[m] = s->st[0][k];
+      sb[m] = s->st[1][k];
+      m++;
+    }
+  }
+  if (m == 0)
+    return;
+  if (nch == 2)
+    mm_biquad_cascade_process_x2 (c, sa, sb, m, s->a, s->b, n);
+  else
+    mm_biquad_cascade_process (c, sa, m, s->a, n);
+  m = 0;
+  for (int k = 0; k < SECTIONS; k++) {
+    if (on[k]) {
+      mm_biquad_flush_denormals (&sa[m]);
+      mm_biquad_flush_denormals (&sb[m]);
+      s->st[0][k] = sa[m];
+      s->st[1][k] = sb[m];
+      m++;
+    }
+  }
+}
+
+static void
+compress (mm_strip * s, size_t n)
+{
+  if (!s->comp_running)
+    return;
+  double now, max;
+  if (s->channels == 1) {
+    mm_compressor_process_f64 (s->comp, s->a, n);
+  } else {
+    for (size_t i = 0; i < n; i++) {
+      s->il[2 * i] = s->a[i];
+      s->il[2 * i + 1] = s->b[i];
+    }
+    mm_compressor_process_f64 (s->comp, s->il, n);
+    for (size_t i = 0; i < n; i++) {
+      s->a[i] = s->il[2 * i];
+      s->b[i] = s->il[2 * i + 1];
+    }
+  }
+  mm_compressor_get_reduction (s->comp, &now, &max);
+  s->gr_now = now;
+  s->gr_max = fmax (s->gr_max, max);
+  if (!comp_wanted (&s->p.comp)) {
+    s->comp_tail = s->comp_tail > n ? s->comp_tail - n : 0;
+    if (s->comp_tail == 0 && now < COMP_OFF_DB)
+      s->comp_running = 0;
+  }
+}
+
+static void
+meter (mm_strip * s, const float *v, size_t n, double scale)
+{
+  for (int ch = 0; ch < 2; ch++) {
+    double pk = 0.0, sq = 0.0;
+    for (size_t i = 0; i < n; i++) {
+      double x = v[2 * i + ch];
+      pk = fmax (pk, fabs (x));
+      sq += x * x;
+    }
+    s->peak[ch] = fmax (s->peak[ch], pk * fabs (scale));
+    s->sumsq[ch] += sq * scale * scale;
+  }
+}
+
+/* dst += src * g[i] per frame (stereo interleaved). */
+static void
+add_ramped (float *dst, const float *src, const float *g, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    dst[2 * i] += src[2 * i] * g[i];
+    dst[2 * i + 1] += src[2 * i + 1] * g[i];
+  }
+}
+
+static void
+output (mm_strip * s, size_t n, float *out, float *send_a, float *send_b)
+{
+  const double *r = s->channels == 2 ? s->b : s->a;
+  int fc = fill (s->fader, s->fad, n);
+  int dc = fill (s->duck, s->dck, n);
+  int mc = fill (s->mute, s->mut, n);
+  int pc = !mm_pan_is_ramping (s->pan);
+  mm_pan_fill_gains (s->pan, s->panl, s->panr, n);
+  int sc[2];
+  float *sends[2] = { send_a, send_b };
+  for (int k = 0; k < 2; k++)
+    sc[k] = fill (s->send[k], s->snd[k], n);
+
+  if (pc) {
+    const double l = s->panl[0], rr = s->panr[0];
+    for (size_t i = 0; i < n; i++) {
+      s->panned[2 * i] = (float) (s->a[i] * l);
+      s->panned[2 * i + 1] = (float) (r[i] * rr);
+    }
+  } else {
+    for (size_t i = 0; i < n; i++) {
+      s->panned[2 * i] = (float) (s->a[i] * s->panl[i]);
+      s->panned[2 * i + 1] = (float) (r[i] * s->panr[i]);
+    }
+  }
+
+  const int post_const = fc && dc && mc;
+  const float post = s->fad[0] * s->dck[0] * s->mut[0];
+  if (post_const) {
+    if (post != 0.0f)
+      mm_vector_add_scaled_f32 (out, s->panned, post, 2 * n);
+    meter (s, s->panned, n, post);
+  } else {
+    for (size_t i = 0; i < n; i++)
+      s->post[i] = s->fad[i] * s->dck[i] * s->mut[i];
+    add_ramped (out, s->panned, s->post, n);
+    for (size_t i = 0; i < n; i++) {
+      s->panned[2 * i] *= s->post[i];
+      s->panned[2 * i + 1] *= s->post[i];
+    }
+    meter (s, s->panned, n, 1.0);
+    /* panned now holds the post-fader signal: post-fader sends scale it
+     * by their level alone. */
+  }
+
+  int pre_built = 0;
+  for (int k = 0; k < 2; k++) {
+    float *d = sends[k];
+    if (!d || (sc[k] && s->snd[k][0] == 0.0f))
+      continue;
+    if (!s->p.send_pre[k]) {
+      if (sc[k]) {
+        float g = s->snd[k][0] * (post_const ? post : 1.0f);
+        if (g != 0.0f)
+          mm_vector_add_scaled_f32 (d, s->panned, g, 2 * n);
+      } else {
+        for (size_t i = 0; i < n; i++)
+          s->post[i] = s->snd[k][i] * (post_const ? post : 1.0f);
+        add_ramped (d, s->panned, s->post, n);
+      }
+    } else {
+      if (!pre_built) {
+        for (size_t i = 0; i < n; i++) {
+          s->pre[2 * i] = (float) s->a[i];
+          s->pre[2 * i + 1] = (float) r[i];
+        }
+        pre_built = 1;
+      }
+      if (sc[k] && mc) {
+        float g = s->snd[k][0] * s->mut[0];
+        if (g != 0.0f)
+          mm_vector_add_scaled_f32 (d, s->pre, g, 2 * n);
+      } else {
+        for (size_t i = 0; i < n; i++)
+          s->post[i] = s->snd[k][sc[k] ? 0 : i] * s->mut[mc ? 0 : i];
+        add_ramped (d, s->pre, s->post, n);
+      }
+    }
+  }
+  s->count += n;
+}
+
+int
+mm_strip_process_f32 (mm_strip * s, const float *in, unsigned in_channels,
+    float *out_stereo, float *send_a, float *send_b, size_t frames)
+{
+  if (!s || ((!in || !out_stereo) && frames))
+    return MM_ERR_INVALID;
+  if (in_channels != s->channels)
+    return MM_ERR_MISMATCH;
+  while (frames > 0) {
+    size_t n = CHUNK - (size_t) (s->pos % CHUNK);
+    if (n > frames)
+      n = frames;
+    load (s, in, n);
+    filters (s, n);
+    compress (s, n);
+    output (s, n, out_stereo, send_a, send_b);
+    s->pos += n;
+    in += n * s->channels;
+    out_stereo += 2 * n;
+    if (send_a)
+      send_a += 2 * n;
+    if (send_b)
+      send_b += 2 * n;
+    frames -= n;
+  }
+  return MM_OK;
+}
+
+int
+mm_strip_get_levels (mm_strip * s, double peak_db[2], double rms_db[2])
+{
+  if (!s)
+    return MM_ERR_INVALID;
+  if (s->count == 0)
+    return MM_ERR_NO_DATA;
+  for (int ch = 0; ch < 2; ch++) {
+    if (peak_db)
+      peak_db[ch] = mm_linear_to_db (s->peak[ch]);
+    if (rms_db)
+      rms_db[ch] = mm_linear_to_db (sqrt (s->sumsq[ch] / (double) s->count));
+    s->peak[ch] = s->sumsq[ch] = 0.0;
+  }
+  s->count = 0;
+  return MM_OK;
+}
+
+int
+mm_strip_get_reduction (mm_strip * s, double *now_db, double *max_db)
+{
+  if (!s)
+    return MM_ERR_INVALID;
+  if (now_db)
+    *now_db = s->gr_now;
+  if (max_db)
+    *max_db = s->gr_max;
+  s->gr_max = s->gr_now;
+  return MM_OK;
+}
