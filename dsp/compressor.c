@@ -53,6 +53,7 @@
 #include <string.h>
 
 #include "smooth.h"
+#include "vector.h"
 
 #define BLOCK 256
 #define PARAM_RAMP_MS 50.0
@@ -71,6 +72,8 @@ struct mm_compressor
   double ms[MM_CHANNELS_MAX];
   double gr[MM_CHANNELS_MAX];
   double gr_now, gr_max;
+  /* The linked path's quiet-block test: knee start (dB) and its level. */
+  double quiet_ks, quiet_lin;
 
   /* Scratch: the smoothed parameters of one block. */
   float thr_b[BLOCK], ratio_b[BLOCK], knee_b[BLOCK], makeup_b[BLOCK],
@@ -222,6 +225,7 @@ mm_compressor_new (unsigned rate, unsigned channels)
     return NULL;
   c->rate = rate;
   c->channels = channels;
+  c->quiet_ks = NAN;
   mm_compressor_params_default (&c->p);
   c->coef_attack = time_coef (c->p.attack_ms, rate);
   c->coef_release = time_coef (c->p.release_ms, rate);
@@ -322,16 +326,49 @@ mm_compressor_get_reduction (mm_compressor * c, double *now_db, double *max_db)
   return MM_OK;
 }
 
-/* Branch-free variants for the linked block passes (vectorisable). */
+/* Branch-free kernels for the linked block passes.  Each runs over the
+ * whole BLOCK (whatever the number of frames in the block, the slots past
+ * it hold harmless stale values): every frame goes through the same
+ * vector code, so the output does not depend on how the stream is cut
+ * into calls.  MM_VECTOR_CLONES: an AVX2/FMA copy as well. */
 static inline double
-fast_ln_nb (double x)
+bits_f64 (uint64_t u)
 {
-  uint64_t bits, mbits;
-  memcpy (&bits, &x, sizeof bits);
-  int64_t e = (int64_t) (bits - UINT64_C (0x3fe6a09e667f3bcd)) >> 52;
-  mbits = bits - ((uint64_t) e << 52);
-  double m;
-  memcpy (&m, &mbits, sizeof m);
+  double d;
+  memcpy (&d, &u, sizeof d);
+  return d;
+}
+
+static inline uint64_t
+f64_bits (double d)
+{
+  uint64_t u;
+  memcpy (&u, &d, sizeof u);
+  return u;
+}
+
+/* c ? a : b on the bits: both arms are computed, so the compiler does
+ * not sink one into a branch (which -ftrapping-math keeps it from
+ * if-converting back, and then the loop is not vectorised). */
+static inline double
+select_nb (int c, double a, double b)
+{
+  uint64_t m = -(uint64_t) (c != 0);
+  return bits_f64 ((f64_bits (a) & m) | (f64_bits (b) & ~m));
+}
+
+/* 20 log10 (x) for a normal x > 0, about 1e-12 relative (fast_ln's
+ * series), without integer/float conversions or arithmetic shifts that
+ * AVX2 lacks: the biased exponent eb of x / sqrt (1/2) comes out of a
+ * logical shift, and as a double by the 2^52 trick. */
+static inline double
+db_nb (double x)
+{
+  const uint64_t one = UINT64_C (1023) << 52;
+  uint64_t bits = f64_bits (x);
+  uint64_t eb = (bits - UINT64_C (0x3fe6a09e667f3bcd) + one) >> 52;
+  double m = bits_f64 (bits - (eb << 52) + one);       /* [sqrt(1/2), sqrt(2)) */
+  double e = bits_f64 (UINT64_C (0x4330000000000000) | eb) - (0x1p52 + 1023.0);
   double s = (m - 1.0) / (m + 1.0), s2 = s * s;
   double p = 1.0 / 13.0;
   p = p * s2 + 1.0 / 11.0;
@@ -340,15 +377,17 @@ fast_ln_nb (double x)
   p = p * s2 + 1.0 / 5.0;
   p = p * s2 + 1.0 / 3.0;
   p = p * s2 + 1.0;
-  return (double) e * 0.69314718055994530942 + 2.0 * s * p;
+  /* 20 log10 (2) e + (20 / ln 10) 2 atanh (s) */
+  return e * 6.020599913279624 + (17.37177927613007 * s) * p;
 }
 
-/* e^x for x clamped to [-700, 700] (NaN not allowed). */
+/* e^x for x clamped to [-700, 700] (NaN not allowed): fast_exp's
+ * reduction and series, 2^k put straight into the exponent bits. */
 static inline double
-fast_exp_nb (double x)
+exp_nb (double x)
 {
-  x = x < -700.0 ? -700.0 : x;
-  x = x > 700.0 ? 700.0 : x;
+  x = select_nb (x < -700.0, -700.0, x);
+  x = select_nb (x > 700.0, 700.0, x);
   const double shifter = 0x1.8p52;
   double ks = x * 1.44269504088896340736 + shifter;
   double kd = ks - shifter;
@@ -366,13 +405,8 @@ fast_exp_nb (double x)
   p = p * r + 0.5;
   p = p * r + 1.0;
   p = p * r + 1.0;
-  uint64_t kb;
-  memcpy (&kb, &ks, sizeof kb);
   /* the low bits of ks hold k (two's complement) */
-  uint64_t sb = (kb + 1023) << 52;
-  double sc;
-  memcpy (&sc, &sb, sizeof sc);
-  return p * sc;
+  return p * bits_f64 ((f64_bits (ks) + 1023) << 52);
 }
 
 /* The curve without branches: as curve () for w >= 0. */
@@ -382,8 +416,47 @@ curve_nb (double x, double t, double slope, double w)
   double d = x - t;
   double k = d + 0.5 * w;
   double knee = slope * k * k / (2.0 * w + (w == 0.0));
-  double r = 2.0 * d >= w ? slope * d : knee;
-  return 2.0 * d <= -w ? 0.0 : r;
+  double r = select_nb (2.0 * d >= w, slope * d, knee);
+  return select_nb (2.0 * d <= -w, 0.0, r);
+}
+
+/* The make-up of every slot: manual + the gliding share of the automatic
+ * one. */
+MM_VECTOR_CLONES static void
+makeup_pass (const float *restrict thr, const float *restrict ratio,
+    const float *restrict knee, const float *restrict makeup,
+    const float *restrict auto_on, double *restrict mk)
+{
+  for (size_t i = 0; i < BLOCK; i++) {
+    const double t = thr[i], w = knee[i];
+    const double slope = 1.0 / ratio[i] - 1.0;
+    mk[i] = makeup[i] + auto_on[i] * (-0.5 * curve_nb (0.0, t, slope, w));
+  }
+}
+
+/* Target reductions r (>= 0) of the levels lev (>= 0; those under 1e-30,
+ * -600 dB, taken as 1e-30: under any knee). */
+MM_VECTOR_CLONES static void
+reduction_pass (const double *restrict lev, const float *restrict thr,
+    const float *restrict ratio, const float *restrict knee,
+    double *restrict r)
+{
+  for (size_t i = 0; i < BLOCK; i++) {
+    const double x = select_nb (lev[i] > 1e-30, lev[i], 1e-30);
+    const double slope = 1.0 / ratio[i] - 1.0;
+    r[i] = -curve_nb (db_nb (x), thr[i], slope, knee[i]);
+  }
+}
+
+/* Gain factors 10^((mk - y) / 20); exactly 1 where the gain is 0 dB
+ * (exp_nb (0): k = 0, r = 0, the series' constant term 1), so that the
+ * samples then pass bit-exactly. */
+MM_VECTOR_CLONES static void
+factor_pass (const double *restrict mk, const double *restrict yv,
+    double *restrict fac)
+{
+  for (size_t i = 0; i < BLOCK; i++)
+    fac[i] = exp_nb ((mk[i] - yv[i]) * DB_TO_NEPER);
 }
 
 /* One block of n <= BLOCK frames, in place; T is float or double.
@@ -503,105 +576,148 @@ block_##sfx (mm_compressor * c, T * buf, size_t n)                              
                                                                                 \
 /* The same for linked channels (link 1 or mono) whose reductions are   */ \
 /* equal at the start (then they stay equal): one level, one r, one y   */ \
-/* and one gain factor per frame, in branch-free passes.  Returns 0 and */ \
-/* changes nothing for a block with a level >= 1e300 (the general path  */ \
-/* then takes it).                                                      */ \
-static int                                                                      \
+/* and one gain factor per frame, in passes: detector (serial only for  */ \
+/* RMS), reductions (vector: log + curve), ballistics (the only         */ \
+/* recurrence), factors (vector: exp), output.  A block whose levels    */ \
+/* all lie clearly under a steady knee start, entered with no reduction */ \
+/* has r = 0 and y = 0 throughout: the first two vector passes are      */ \
+/* skipped (the same values), and with a 0 dB make-up the third as well */ \
+/* (the samples pass through).  Returns 0 and changes nothing for a     */ \
+/* block with a level >= 1e300 (the general path then takes it).        */ \
+MM_VECTOR_CLONES static int                                                     \
 block_linked_##sfx (mm_compressor * c, T * buf, size_t n)                       \
 {                                                                               \
   const unsigned nch = c->channels;                                             \
   const int rms = c->p.detector == MM_COMPRESSOR_RMS;                           \
   const double aa = c->coef_attack, ar = c->coef_release;                       \
   const double ia = 1.0 - aa;                                                   \
-  double ms[MM_CHANNELS_MAX];                                                   \
   double lev[BLOCK], mk[BLOCK], yv[BLOCK];                                      \
-  for (unsigned ch = 0; ch < nch; ch++)                                         \
-    ms[ch] = c->ms[ch];                                                         \
+  double bmax = 0.0;                                                            \
+                                                                                \
+  /* detector */                                                                \
+  if (rms) {                                                                    \
+    double ms[MM_CHANNELS_MAX];                                                 \
+    for (unsigned ch = 0; ch < nch; ch++)                                       \
+      ms[ch] = c->ms[ch];                                                       \
+    for (size_t i = 0; i < n; i++) {                                            \
+      const T *f = buf + i * nch;                                               \
+      double lmax = 0.0;                                                        \
+      for (unsigned ch = 0; ch < nch; ch++) {                                   \
+        double v = f[ch];                                                       \
+        v = fabs (v) <= DBL_MAX ? v : 0.0;                                      \
+        double m = aa * ms[ch] + ia * v * v;                                    \
+        m = m < FLUSH_EPS ? 0.0 : m;                                            \
+        ms[ch] = m;                                                             \
+        lmax = m > lmax ? m : lmax;                                             \
+      }                                                                         \
+      lmax = sqrt (lmax);                                                       \
+      lev[i] = lmax;                                                            \
+      bmax = lmax > bmax ? lmax : bmax;                                         \
+    }                                                                           \
+    if (!(bmax < 1e300))                                                        \
+      return 0;                                                                 \
+    for (unsigned ch = 0; ch < nch; ch++)                                       \
+      c->ms[ch] = ms[ch];                                                       \
+  } else if (nch == 2) {                                                        \
+    for (size_t i = 0; i < n; i++) {                                            \
+      double a = fabs ((double) buf[2 * i]), b = fabs ((double) buf[2 * i + 1]); \
+      a = a <= DBL_MAX ? a : 0.0;                                               \
+      b = b <= DBL_MAX ? b : 0.0;                                               \
+      lev[i] = a > b ? a : b;                                                   \
+    }                                                                           \
+  } else {                                                                      \
+    for (size_t i = 0; i < n; i++) {                                            \
+      const T *f = buf + i * nch;                                               \
+      double lmax = 0.0;                                                        \
+      for (unsigned ch = 0; ch < nch; ch++) {                                   \
+        double v = fabs ((double) f[ch]);                                       \
+        v = v <= DBL_MAX ? v : 0.0;                                             \
+        lmax = v > lmax ? v : lmax;                                             \
+      }                                                                         \
+      lev[i] = lmax;                                                            \
+    }                                                                           \
+  }                                                                             \
+  if (!rms)                                                                     \
+    for (size_t i = 0; i < n; i++)                                              \
+      bmax = lev[i] > bmax ? lev[i] : bmax;                                     \
+  if (!(bmax < 1e300))                                                          \
+    return 0;                                                                   \
                                                                                 \
   mm_smoother_fill (c->threshold, c->thr_b, n);                                 \
   mm_smoother_fill (c->ratio, c->ratio_b, n);                                   \
   mm_smoother_fill (c->knee, c->knee_b, n);                                     \
   mm_smoother_fill (c->makeup, c->makeup_b, n);                                 \
   mm_smoother_fill (c->auto_on, c->auto_b, n);                                  \
+  for (size_t i = n; i < BLOCK; i++)                                            \
+    lev[i] = 0.0;                                                               \
+  makeup_pass (c->thr_b, c->ratio_b, c->knee_b, c->makeup_b, c->auto_b, mk);    \
                                                                                 \
-  /* detector and make-up; lev 0 marks a level under the knee start */         \
-  double ks_db = NAN, ks_lin = 0.0;                                             \
-  int bad = 0;                                                                  \
-  for (size_t i = 0; i < n; i++) {                                              \
-    const T *f = buf + i * nch;                                                 \
-    double lmax = 0.0;                                                          \
-    for (unsigned ch = 0; ch < nch; ch++) {                                     \
-      double v = f[ch];                                                         \
-      v = isfinite (v) ? v : 0.0;                                               \
-      double l;                                                                 \
-      if (rms) {                                                                \
-        double m = aa * ms[ch] + ia * v * v;                                    \
-        m = m < FLUSH_EPS ? 0.0 : m;                                            \
-        ms[ch] = m;                                                             \
-        l = m;                                                                  \
-      } else {                                                                  \
-        l = fabs (v);                                                           \
-      }                                                                         \
-      lmax = l > lmax ? l : lmax;                                               \
-    }                                                                           \
-    if (rms)                                                                    \
-      lmax = sqrt (lmax);                                                       \
-    const double t = c->thr_b[i], w = c->knee_b[i];                             \
-    double makeup = c->makeup_b[i];                                             \
-    if (c->auto_b[i] != 0.0)                                                    \
-      makeup += c->auto_b[i] * auto_makeup_db (t, 1.0 / c->ratio_b[i] - 1.0, w); \
-    mk[i] = makeup;                                                             \
-    const double ks = t - 0.5 * w;                                              \
-    if (ks != ks_db) {                                                          \
-      ks_db = ks;                                                               \
-      ks_lin = exp (ks * DB_TO_NEPER);                                          \
-    }                                                                           \
-    bad |= !(lmax < 1e300);                                                     \
-    lev[i] = lmax > ks_lin ? lmax : 0.0;                                        \
-  }                                                                             \
-  if (bad)                                                                      \
-    return 0;                                                                   \
-                                                                                \
-  /* gain computer: target reductions r, into lev */                            \
-  for (size_t i = 0; i < n; i++) {                                              \
-    const double lv = lev[i];                                                   \
-    const double db = (20.0 / 2.30258509299404568402)                           \
-        * fast_ln_nb (lv > 0.0 ? lv : 1.0);                                     \
-    const double slope = 1.0 / c->ratio_b[i] - 1.0;                             \
-    const double r = -curve_nb (db, c->thr_b[i], slope, c->knee_b[i]);         \
-    lev[i] = lv > 0.0 ? r : 0.0;                                                \
-  }                                                                             \
-                                                                                \
-  /* ballistics (the only recurrence) */                                        \
+  /* quiet block: the levels 1e-6 dB or more under a steady knee start   */    \
+  /* (ramps are monotonic: equal ends, a constant); no reduction to      */    \
+  /* release either */                                                          \
   double y = c->gr[0], gr_max = c->gr_max;                                      \
-  for (size_t i = 0; i < n; i++) {                                              \
-    const double r = lev[i];                                                    \
-    const double a = r > y ? aa : ar;                                           \
-    y = a * y + (1.0 - a) * r;                                                  \
-    y = y < FLUSH_EPS ? 0.0 : y;                                                \
-    yv[i] = y;                                                                  \
-    gr_max = y > gr_max ? y : gr_max;                                           \
+  int quiet = 0;                                                                \
+  if (y == 0.0 && c->thr_b[0] == c->thr_b[n - 1]                                \
+      && c->knee_b[0] == c->knee_b[n - 1]) {                                    \
+    const double ks = (double) c->thr_b[0] - 0.5 * (double) c->knee_b[0];       \
+    if (ks != c->quiet_ks) {                                                    \
+      c->quiet_ks = ks;                                                         \
+      c->quiet_lin = exp ((ks - 1e-6) * DB_TO_NEPER);                           \
+    }                                                                           \
+    quiet = bmax <= c->quiet_lin;                                               \
   }                                                                             \
-  for (unsigned ch = 0; ch < nch; ch++) {                                       \
-    c->ms[ch] = ms[ch];                                                         \
+                                                                                \
+  if (quiet) {                                                                  \
+    int unity = 1;                                                              \
+    for (size_t i = 0; i < n; i++)                                              \
+      unity &= mk[i] == 0.0;                                                    \
+    if (unity) {                /* y stays 0, g = 0: pass through */            \
+      for (size_t i = 0; i < n * nch; i++) {                                    \
+        double v = buf[i];                                                      \
+        buf[i] = (T) (fabs (v) <= DBL_MAX ? v : 0.0);                           \
+      }                                                                         \
+      for (unsigned ch = 0; ch < nch; ch++)                                     \
+        c->gr[ch] = 0.0;                                                        \
+      c->gr_now = 0.0;                                                          \
+      return 1;                                                                 \
+    }                                                                           \
+    for (size_t i = 0; i < BLOCK; i++)                                          \
+      yv[i] = 0.0;                                                              \
+  } else {                                                                      \
+    reduction_pass (lev, c->thr_b, c->ratio_b, c->knee_b, yv);                 \
+    /* ballistics (the only recurrence) */                                      \
+    for (size_t i = 0; i < n; i++) {                                            \
+      const double r = yv[i];                                                   \
+      const double a = r > y ? aa : ar;                                         \
+      y = a * y + (1.0 - a) * r;                                                \
+      y = y < FLUSH_EPS ? 0.0 : y;                                              \
+      yv[i] = y;                                                                \
+      gr_max = y > gr_max ? y : gr_max;                                         \
+    }                                                                           \
+  }                                                                             \
+  for (unsigned ch = 0; ch < nch; ch++)                                         \
     c->gr[ch] = y;                                                              \
-  }                                                                             \
   c->gr_now = y;                                                                \
   c->gr_max = gr_max;                                                           \
                                                                                 \
-  /* gain factors, then the output; g = 0 passes through bit-exactly */        \
-  for (size_t i = 0; i < n; i++) {                                              \
-    const double g = mk[i] - yv[i];                                             \
-    lev[i] = g;                                                                 \
-    yv[i] = fast_exp_nb (g * DB_TO_NEPER);                                      \
-  }                                                                             \
-  for (size_t i = 0; i < n; i++) {                                              \
-    T *f = buf + i * nch;                                                       \
-    const double g = lev[i], fac = yv[i];                                       \
-    for (unsigned ch = 0; ch < nch; ch++) {                                     \
-      double v = f[ch];                                                         \
-      v = isfinite (v) ? v : 0.0;                                               \
-      f[ch] = (T) (g == 0.0 ? v : v * fac);                                     \
+  /* gain factors (1 exactly for g = 0: bit-exact pass), then the output */   \
+  factor_pass (mk, yv, lev);                                                    \
+  if (nch == 2) {                                                               \
+    for (size_t i = 0; i < n; i++) {                                            \
+      double a = buf[2 * i], b = buf[2 * i + 1];                                \
+      a = fabs (a) <= DBL_MAX ? a : 0.0;                                        \
+      b = fabs (b) <= DBL_MAX ? b : 0.0;                                        \
+      buf[2 * i] = (T) (a * lev[i]);                                            \
+      buf[2 * i + 1] = (T) (b * lev[i]);                                        \
+    }                                                                           \
+  } else {                                                                      \
+    for (size_t i = 0; i < n; i++) {                                            \
+      T *f = buf + i * nch;                                                     \
+      for (unsigned ch = 0; ch < nch; ch++) {                                   \
+        double v = f[ch];                                                       \
+        v = fabs (v) <= DBL_MAX ? v : 0.0;                                      \
+        f[ch] = (T) (v * lev[i]);                                               \
+      }                                                                         \
     }                                                                           \
   }                                                                             \
   return 1;                                                                     \
