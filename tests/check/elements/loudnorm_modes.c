@@ -34,6 +34,8 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 
+#include "mmharness.h"
+
 #define TARGET (-23.0)
 #define CEILING (-1.0)
 /* libebur128's true-peak meter against ours: a little slack */
@@ -471,19 +473,6 @@ program_make (ProgKind kind, gint rate, gint channels, gdouble seconds,
 /* ---------------------------------------------------------------------- */
 /* Driving loudnorm                                                        */
 
-static GstPadQueryFunction harness_src_query;
-
-/* The harness's src pad answers LATENCY with live=TRUE: this one says the
- * upstream is not live and leaves every other query to the harness. */
-static gboolean
-nonlive_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
-{
-  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
-    gst_query_set_latency (query, FALSE, 0, GST_CLOCK_TIME_NONE);
-    return TRUE;
-  }
-  return harness_src_query (pad, parent, query);
-}
 
 typedef void (*MangleFunc) (GstBuffer * buf, guint64 first_frame,
     gint channels, gpointer user_data);
@@ -523,11 +512,6 @@ typedef struct
   GstClockTime latency;         /* LATENCY query answer (min) */
 } RunResult;
 
-static GstClockTime
-frame_time (gint rate, guint64 frame)
-{
-  return gst_util_uint64_scale_round (frame, GST_SECOND, rate);
-}
 
 static GstCaps *
 program_caps (const Program * p)
@@ -548,25 +532,6 @@ program_caps (const Program * p)
   return gst_audio_info_to_caps (&info);
 }
 
-/* "key=value key=value" onto the element (gst_util_set_object_arg). */
-static void
-set_props (GstElement * e, const gchar * props)
-{
-  gchar **kv = g_strsplit (props ? props : "", " ", -1);
-
-  for (gchar ** p = kv; *p; p++) {
-    gchar *eq;
-    if (!**p)
-      continue;
-    eq = strchr (*p, '=');
-    fail_unless (eq != NULL, "bad property spec %s", *p);
-    *eq = '\0';
-    fail_unless (g_object_class_find_property (G_OBJECT_GET_CLASS (e), *p)
-        != NULL, "loudnorm has no property %s", *p);
-    gst_util_set_object_arg (G_OBJECT (e), *p, eq + 1);
-  }
-  g_strfreev (kv);
-}
 
 static void
 take_output (RunResult * r, GstBuffer * buf)
@@ -651,8 +616,7 @@ run_start (const Program * p, const RunCfg * cfg, RunResult * r)
   gst_element_set_bus (r->h->element, r->bus);
   set_props (r->h->element, cfg->props);
   if (!cfg->upstream_live) {
-    harness_src_query = GST_PAD_QUERYFUNC (r->h->srcpad);
-    gst_pad_set_query_function (r->h->srcpad, nonlive_src_query);
+    mm_harness_set_nonlive (r->h);
   }
   gst_harness_set_src_caps (r->h, program_caps (p));
 }

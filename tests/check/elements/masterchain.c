@@ -27,6 +27,8 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 
+#include "mmharness.h"
+
 #include "mmrng.h"
 
 #define LOUDNESS_TOLERANCE_LU 0.2
@@ -170,17 +172,6 @@ program_set_loudness (Program * p, gdouble lufs)
 /* ---------------------------------------------------------------------- */
 /* Driving masterchain                                                     */
 
-static GstPadQueryFunction harness_src_query;
-
-static gboolean
-nonlive_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
-{
-  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
-    gst_query_set_latency (query, FALSE, 0, GST_CLOCK_TIME_NONE);
-    return TRUE;
-  }
-  return harness_src_query (pad, parent, query);
-}
 
 typedef void (*StepFunc) (GstElement * e, guint64 frame, gpointer data);
 
@@ -207,30 +198,7 @@ typedef struct
   GPtrArray *msgs;
 } RunResult;
 
-static GstClockTime
-frame_time (gint rate, guint64 frame)
-{
-  return gst_util_uint64_scale_round (frame, GST_SECOND, rate);
-}
 
-static void
-set_props (GstElement * e, const gchar * props)
-{
-  gchar **kv = g_strsplit (props ? props : "", " ", -1);
-
-  for (gchar ** p = kv; *p; p++) {
-    gchar *eq;
-    if (!**p)
-      continue;
-    eq = strchr (*p, '=');
-    fail_unless (eq != NULL, "bad property spec %s", *p);
-    *eq = '\0';
-    fail_unless (g_object_class_find_property (G_OBJECT_GET_CLASS (e), *p)
-        != NULL, "masterchain has no property %s", *p);
-    gst_util_set_object_arg (G_OBJECT (e), *p, eq + 1);
-  }
-  g_strfreev (kv);
-}
 
 static void
 take_output (RunResult * r, GstBuffer * buf)
@@ -286,8 +254,7 @@ run (const Program * p, const RunCfg * cfg, RunResult * r)
   gst_element_set_bus (r->h->element, r->bus);
   set_props (r->h->element, cfg->props);
   if (!cfg->upstream_live) {
-    harness_src_query = GST_PAD_QUERYFUNC (r->h->srcpad);
-    gst_pad_set_query_function (r->h->srcpad, nonlive_src_query);
+    mm_harness_set_nonlive (r->h);
   }
   gst_audio_info_init (&info);
   gst_audio_info_set_format (&info, GST_AUDIO_FORMAT_F32, p->rate,
