@@ -411,6 +411,57 @@ GST_START_TEST (test_file_atsc_a85_hits_minus24_under_minus2)
 GST_END_TEST;
 
 /* ---------------------------------------------------------------------- */
+/* Live mode: loudnorm's live contract (issue 3) through the whole chain   */
+
+#define LIVE_TOLERANCE_LU 1.0
+
+/* profile=streaming mode=live behind a live source, 60 s of music that
+ * needs +12 dB or -6 dB: judged, as loudnorm's live mode is, after the
+ * first lookahead (the gain cannot know the programme before it has seen
+ * one lookahead of it), within +-1 LU of the target; the ceiling holds
+ * over the whole output. */
+static void
+check_live (gint rate, gdouble need)
+{
+  const gdouble target = -14.0, ceiling = -1.0, lookahead_ms = 3000.0;
+  Program *p = program_music (rate, 60.0, 91);
+  RunCfg cfg = { .props = "profile=streaming mode=live lookahead=3000",
+    .upstream_live = TRUE, .buf_min = 480, .buf_max = 4800, .seed = 5 };
+  guint64 skip = (guint64) (lookahead_ms * rate / 1000.0 + 0.5);
+  RunResult r;
+  Ebu in, after, whole;
+
+  program_set_loudness (p, target - need);
+  in = ebu_measure (p->data, p->frames, p->rate, 2);
+  run (p, &cfg, &r);
+  fail_unless_equals_int (r.flow, GST_FLOW_OK);
+  fail_unless_equals_uint64 (r.out_frames, r.in_frames);
+  fail_unless_equals_int (r.pts_mismatches, 0);
+  fail_unless (r.out_frames > skip);
+  after = ebu_measure (r.out + skip * 2, r.out_frames - skip, rate, 2);
+  whole = ebu_measure (r.out, r.out_frames, rate, 2);
+  g_print ("live streaming %d Hz need %+.0f dB: in I %.2f LUFS -> out I "
+      "%.2f LUFS after the first lookahead (whole %.2f), TP %.2f dBTP\n",
+      rate, need, in.integrated, after.integrated, whole.integrated,
+      whole.true_peak);
+  fail_unless (fabs (after.integrated - target) <= LIVE_TOLERANCE_LU,
+      "live: output %.3f LUFS, target %.1f", after.integrated, target);
+  fail_unless (whole.true_peak <= ceiling + TP_TOLERANCE,
+      "live: true peak %.3f dBTP over %.1f", whole.true_peak, ceiling);
+  run_free (&r);
+  program_free (p);
+}
+
+GST_START_TEST (test_live_streaming_within_1lu_under_minus1)
+{
+  check_live (48000, 12.0);
+  check_live (48000, -6.0);
+  check_live (44100, 12.0);
+}
+
+GST_END_TEST;
+
+/* ---------------------------------------------------------------------- */
 /* Bypass                                                                  */
 
 #define ALL_BYPASSED "input-bypass=true eq-bypass=true comp-bypass=true " \
@@ -816,6 +867,7 @@ masterchain_suite (void)
   tcase_add_test (tc_file, test_file_streaming_hits_minus14_under_minus1);
   tcase_add_test (tc_file, test_file_ebu_r128_hits_minus23_under_minus1);
   tcase_add_test (tc_file, test_file_atsc_a85_hits_minus24_under_minus2);
+  tcase_add_test (tc_file, test_live_streaming_within_1lu_under_minus1);
 
   tcase_add_test (tc_general, test_all_stages_bypassed_bit_exact_live);
   tcase_add_test (tc_general, test_all_stages_bypassed_bit_exact_file);
