@@ -58,6 +58,19 @@ gst-inspect-1.0 wavparse >/dev/null 2>&1 || { echo "no wavparse (gstreamer1.0-pl
 
 GST_IN="filesrc location=$WAV ! wavparse ! audioconvert"
 
+# For information: the same pipeline as an embedding application would
+# ship it, with only the plugins it uses on the system path (coreelements,
+# wavparse, audioconvert); what GStreamer costs then without loudnorm is
+# the gst-min-base row.
+MINPLUG=$TMP/minimal-plugins
+mkdir -p "$MINPLUG"
+for p in coreelements wavparse audioconvert; do
+  f=$(gst-inspect-1.0 $p 2>/dev/null | sed -n 's/^ *Filename *//p')
+  [ -n "$f" ] && ln -sf "$f" "$MINPLUG/"
+done
+GST_MIN="env GST_PLUGIN_SYSTEM_PATH=$MINPLUG GST_REGISTRY=$TMP/registry-min.bin"
+$GST_MIN gst-inspect-1.0 loudnorm >/dev/null 2>&1 || { echo "minimal plugin set not usable"; exit 1; }
+
 # run LABEL CMD...: runs CMD once, appends "label wall_ns rss_kb" to
 # $TMP/results, keeps its stdout+stderr in $TMP/LABEL.log
 run () {
@@ -96,6 +109,8 @@ while [ $i -lt "$RUNS" ]; do
   run mm-measure  gst-launch-1.0 -q $GST_IN ! loudnorm mode=measure ! fakesink
   run gst-base    gst-launch-1.0 -q $GST_IN ! identity ! fakesink
   run ffmpeg-base ffmpeg -hide_banner -nostats -i "$WAV" -af anull -f null -
+  run mm-live-min  $GST_MIN gst-launch-1.0 -q $GST_IN ! loudnorm mode=live ! fakesink
+  run gst-min-base $GST_MIN gst-launch-1.0 -q $GST_IN ! identity ! fakesink
   i=$((i + 1))
 done
 
@@ -113,6 +128,8 @@ row mm-linear   "loudnorm mode=linear with measured values (for information)"
 row mm-measure  "loudnorm mode=measure (for information)"
 row gst-base    "baseline: gst-launch ... ! identity ! fakesink"
 row ffmpeg-base "baseline: ffmpeg -af anull"
+row mm-live-min  "loudnorm mode=live, only the 3 plugins used on the path (for information)"
+row gst-min-base "baseline of that: identity, only the 3 plugins used"
 echo
 
 set -- $(best mm-live) $(best ffmpeg) $(best gst-base) $(best ffmpeg-base)
@@ -134,4 +151,6 @@ awk -v mw="$1" -v mr="$2" -v fw="$3" -v fr="$4" -v gbw="$5" -v gbr="$6" \
   if (mw > gbw) printf ", ratio %.2fx", (fw - fbw) / (mw - gbw);
   printf "\n";
 }'
-
+set -- $(best mm-live-min) $(best ffmpeg)
+awk -v mr="$2" -v fr="$4" 'BEGIN {
+  printf "for information, memory ratio with only the plugins used on the path: %.2fx\n", fr / mr }'
