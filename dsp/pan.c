@@ -13,6 +13,14 @@
 #include "smooth.h"
 
 #define PAN_RAMP_MS 20.0
+/* Exponents that put a law's centre (t = 1/2) exactly on its name:
+ * sin (pi/4)^P3 = 10^(-3/20), sin (pi/4)^P45 = 10^(-4.5/20) and
+ * (1/2)^P6 = 10^(-6/20). */
+#define CENTRE_DB_3 (-3.0102999566398120)       /* 20 log10 (sin (pi/4)) */
+#define CENTRE_DB_6 (-6.0205999132796240)       /* 20 log10 (1/2) */
+#define P3 (-3.0 / CENTRE_DB_3)
+#define P45 (-4.5 / CENTRE_DB_3)
+#define P6 (-6.0 / CENTRE_DB_6)
 #define BLOCK 256
 
 struct mm_pan
@@ -43,12 +51,12 @@ law_gain (mm_pan_law law, double t)
     case MM_PAN_LAW_0DB:
       return t >= 0.5 ? 1.0 : 2.0 * t;
     case MM_PAN_LAW_3DB:
-      return sin (t * (0.5 * MM_PI));
+      return pow (sin (t * (0.5 * MM_PI)), P3);
     case MM_PAN_LAW_4_5DB:
-      return sqrt (t * sin (t * (0.5 * MM_PI)));
+      return pow (sin (t * (0.5 * MM_PI)), P45);
     case MM_PAN_LAW_6DB:
     default:
-      return t;
+      return pow (t, P6);
   }
 }
 

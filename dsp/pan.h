@@ -5,10 +5,15 @@
  * f (1 - t), so the laws are symmetric bit for bit):
  *
  *   MM_PAN_LAW_0DB      f = min (1, 2 t)            centre  0 dB
- *   MM_PAN_LAW_3DB      f = sin (t pi/2)            centre -3.0103 dB (constant power, default)
- *   MM_PAN_LAW_4_5DB    f = sqrt (t sin (t pi/2))   centre -4.5154 dB (geometric mean of -3 and -6)
- *   MM_PAN_LAW_6DB      f = t                       centre -6.0206 dB (linear)
+ *   MM_PAN_LAW_3DB      f = sin (t pi/2)^P3         centre -3.0000 dB (default)
+ *   MM_PAN_LAW_4_5DB    f = sin (t pi/2)^P45        centre -4.5000 dB
+ *   MM_PAN_LAW_6DB      f = t^P6                    centre -6.0000 dB (near linear)
  *
+ * Each law's centre is exactly its name: P3 = 3 / 3.0103, P45 = 4.5 /
+ * 3.0103, P6 = 6 / 6.0206.  The -3 law is the constant-power sin/cos law
+ * within 0.0103 dB (its power sum is +0.0103 dB at the centre, exact at
+ * the ends); the -6 law is the linear law within 0.0206 dB.
+
  * Hard left gives left 1 and right 0 exactly (and the mirror image).
  *
  * Mono in: out L = f (1 - t) x, out R = f (t) x.

@@ -8,7 +8,8 @@
  *
  * Per chunk of n frames:
  *
- *   load       x = polarity * in (non-finite in taken as 0), into the
+ *   load       x = polarity * in (non-finite in taken as 0, |in|
+ *              clamped to 1e6), into the
  *              planar double buffers a (left or mono) and b (right);
  *              polarity is a smoother between +1 and -1, so a phase flip
  *              fades through zero instead of stepping; +1 is not applied.
@@ -50,7 +51,8 @@
 #include "smooth.h"
 #include "vector.h"
 
-#define CHUNK 64
+#define CHUNK 128
+#define COMP_GRID 64
 #define PARAM_RAMP_MS 20.0
 #define COMP_TAIL_MS 100.0
 #define COMP_OFF_DB 1e-9
@@ -85,6 +87,7 @@ struct mm_strip
 
   double peak[2], sumsq[2];
   uint64_t count;
+  double key;                   /* side-chain peak since the last read */
 
   /* Scratch of one chunk. */
   double a[CHUNK], b[CHUNK], il[2 * CHUNK];
@@ -113,6 +116,8 @@ mm_strip_params_default (mm_strip_params * p)
   p->pan = 0.0;
   p->send_db[0] = p->send_db[1] = -HUGE_VAL;
   p->send_pre[0] = p->send_pre[1] = 0;
+  p->duck_attack_ms = 20.0;
+  p->duck_release_ms = 500.0;
 }
 
 static int
@@ -242,6 +247,7 @@ mm_strip_reset (mm_strip * s)
     s->hist[ch][0] = s->hist[ch][1] = 0.0;
     s->peak[ch] = s->sumsq[ch] = 0.0;
   }
+  s->key = 0.0;
   memset (s->was_on, 0, sizeof (s->was_on));
   s->pos = 0;
   s->count = 0;
@@ -260,6 +266,8 @@ mm_strip_set_params (mm_strip * s, const mm_strip_params * p)
       || !in_range (p->eq_high_gain_db, -24.0, 24.0)
       || !in_range (p->gain_db, MM_STRIP_GAIN_MIN_DB, MM_STRIP_GAIN_MAX_DB)
       || !in_range (p->pan, -1.0, 1.0)
+      || !in_range (p->duck_attack_ms, 1.0, 5000.0)
+      || !in_range (p->duck_release_ms, 10.0, 10000.0)
       || mm_pan_law_gains (p->pan_law, 1, 0.0, &(double) { 0 },
           &(double) { 0 }) != MM_OK)
     return MM_ERR_INVALID;
@@ -306,18 +314,53 @@ mm_strip_set_duck (mm_strip * s, double duck_db)
     return MM_ERR_INVALID;
   double g = duck_db < MM_STRIP_GAIN_MIN_DB ? 0.0
       : mm_db_to_linear (fmin (duck_db, 0.0));
+  if (g == mm_smoother_get_target (s->duck))
+    return MM_OK;               /* keep the ramp under way */
+  /* Down at the attack rate, up at the release rate: the ramp's length is
+   * chosen before it starts. */
+  mm_smoother_set_ramp (s->duck, g < mm_smoother_get_value (s->duck)
+      ? s->p.duck_attack_ms : s->p.duck_release_ms);
   return mm_smoother_set_target (s->duck, g);
 }
 
+int
+mm_strip_get_duck (mm_strip * s, double *reduction_db)
+{
+  if (!s || !reduction_db)
+    return MM_ERR_INVALID;
+  double g = mm_smoother_get_value (s->duck);
+  *reduction_db = g > 0.0 ? -mm_linear_to_db (g) : -MM_STRIP_GAIN_MIN_DB;
+  if (*reduction_db <= 0.0)
+    *reduction_db = 0.0;        /* no -0 */
+  return MM_OK;
+}
+
+int
+mm_strip_get_key (mm_strip * s, double *peak_db)
+{
+  if (!s || !peak_db)
+    return MM_ERR_INVALID;
+  *peak_db = mm_linear_to_db (s->key);
+  s->key = 0.0;
+  return MM_OK;
+}
+
 /* Advances a smoother by n into buf; returns 1 when it was constant over
- * the chunk (then buf[0] is its value). */
+ * the chunk (then only buf[0], its value, is written: callers read the
+ * rest only while ramping). */
 static int
 fill (mm_smoother * sm, float *buf, size_t n)
 {
-  int constant = !mm_smoother_is_ramping (sm);
+  if (!mm_smoother_is_ramping (sm)) {
+    buf[0] = (float) mm_smoother_get_value (sm);
+    return 1;
+  }
   mm_smoother_fill (sm, buf, n);
-  return constant;
+  return 0;
 }
+
+/* |input| above this (+120 dBFS) is clipped to it. */
+#define INPUT_MAX 1e6
 
 /* Loads n frames into a (and b), polarity applied, non-finite as 0. */
 static void
@@ -330,7 +373,11 @@ load (mm_strip * s, const float *in, size_t n)
     double *d = ch ? s->b : s->a;
     for (size_t i = 0; i < n; i++) {
       float x = in[i * nch + ch];
-      d[i] = isfinite (x) ? (double) x : 0.0;
+      /* clamped as reverb and delay do: the fader and make-up (+24 dB
+       * each) must not take a corrupt 1e38 past the float range into the
+       * bus (found by tests/fuzz fuzz-mix) */
+      d[i] = isfinite (x) ? fmax (fmin ((double) x, INPUT_MAX), -INPUT_MAX)
+          : 0.0;
     }
     if (!pconst) {
       for (size_t i = 0; i < n; i++)
@@ -475,14 +522,25 @@ compress (mm_strip * s, size_t n)
   if (!s->comp_running)
     return;
   double now, max;
-  if (s->channels == 1) {
-    mm_compressor_process_f64 (s->comp, s->a, n);
-  } else {
+  double *buf = s->a;
+  if (s->channels == 2) {
     for (size_t i = 0; i < n; i++) {
       s->il[2 * i] = s->a[i];
       s->il[2 * i + 1] = s->b[i];
     }
-    mm_compressor_process_f64 (s->comp, s->il, n);
+    buf = s->il;
+  }
+  /* The compressor's block decisions follow its calls: calls on a fixed
+   * COMP_GRID grid of the stream keep any split of the stream into calls
+   * giving the same output. */
+  for (size_t done = 0; done < n;) {
+    size_t m = COMP_GRID - (size_t) ((s->pos + done) % COMP_GRID);
+    if (m > n - done)
+      m = n - done;
+    mm_compressor_process_f64 (s->comp, buf + done * s->channels, m);
+    done += m;
+  }
+  if (s->channels == 2) {
     for (size_t i = 0; i < n; i++) {
       s->a[i] = s->il[2 * i];
       s->b[i] = s->il[2 * i + 1];
@@ -498,18 +556,28 @@ compress (mm_strip * s, size_t n)
   }
 }
 
+/* Peak and sum of squares of n stereo frames, scaled.  Plain compares
+ * and float lanes (no fmax call) so the loop vectorises. */
 static void
 meter (mm_strip * s, const float *v, size_t n, double scale)
 {
+  float pl = 0.0f, pr = 0.0f;
+  float sl = 0.0f, sr = 0.0f;
+  for (size_t i = 0; i < n; i++) {
+    float l = fabsf (v[2 * i]), r = fabsf (v[2 * i + 1]);
+    pl = l > pl ? l : pl;
+    pr = r > pr ? r : pr;
+    sl += l * l;
+    sr += r * r;
+  }
+  const double a = fabs (scale);
+  const double pk[2] = { pl * a, pr * a }, sq[2] = { sl, sr };
   for (int ch = 0; ch < 2; ch++) {
-    double pk = 0.0, sq = 0.0;
-    for (size_t i = 0; i < n; i++) {
-      double x = v[2 * i + ch];
-      pk = fmax (pk, fabs (x));
-      sq += x * x;
-    }
-    s->peak[ch] = fmax (s->peak[ch], pk * fabs (scale));
-    s->sumsq[ch] += sq * scale * scale;
+    if (pk[ch] > s->peak[ch])
+      s->peak[ch] = pk[ch];
+    if (pk[ch] > s->key)
+      s->key = pk[ch];
+    s->sumsq[ch] += sq[ch] * a * a;
   }
 }
 
@@ -558,7 +626,8 @@ output (mm_strip * s, size_t n, float *out, float *send_a, float *send_b)
     meter (s, s->panned, n, post);
   } else {
     for (size_t i = 0; i < n; i++)
-      s->post[i] = s->fad[i] * s->dck[i] * s->mut[i];
+      s->post[i] = s->fad[fc ? 0 : i] * s->dck[dc ? 0 : i]
+          * s->mut[mc ? 0 : i];
     add_ramped (out, s->panned, s->post, n);
     for (size_t i = 0; i < n; i++) {
       s->panned[2 * i] *= s->post[i];

@@ -52,6 +52,8 @@ typedef struct
   double pan;                   /* -1..1, default 0 */
   double send_db[2];            /* -inf (off) or -90..12; default -inf */
   int send_pre[2];              /* 1 pre-fader, 0 post-fader (default) */
+  double duck_attack_ms;        /* ducking gain ramp down, 1..5000, default 20 */
+  double duck_release_ms;       /* ducking gain ramp up, 10..10000, default 500 */
 } mm_strip_params;
 
 /* Fills p with the defaults above. */
@@ -67,8 +69,16 @@ int mm_strip_reset (mm_strip * s);
  * MM_ERR_INVALID when one is out of range (nothing changes then). */
 int mm_strip_set_params (mm_strip * s, const mm_strip_params * p);
 /* External ducking gain in dB (<= 0, -90 floor; e.g. from a side-chain,
- * once per buffer), ramped. */
+ * once per buffer), ramped linearly: a deeper target over duck_attack_ms,
+ * a shallower one over duck_release_ms (the ramp's full length whatever
+ * the step, so the gain is back `release` after the key stops). */
 int mm_strip_set_duck (mm_strip * s, double duck_db);
+/* The ducking gain now, as a reduction in dB (>= 0). */
+int mm_strip_get_duck (mm_strip * s, double *reduction_db);
+/* Side-chain key: the peak (dBFS, -inf for silence) of what the strip
+ * added to the bus since the last call (which clears it), over both
+ * channels.  A mixer reads it once per block to duck other strips. */
+int mm_strip_get_key (mm_strip * s, double *peak_db);
 
 /* in: `frames` interleaved frames of in_channels (must be the channels
  * given at creation: MM_ERR_MISMATCH otherwise); out, send_a, send_b:

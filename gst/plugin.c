@@ -13,6 +13,7 @@ plugin_init (GstPlugin * plugin)
 
   ret |= GST_ELEMENT_REGISTER (loudnorm, plugin);
   ret |= GST_ELEMENT_REGISTER (masterchain, plugin);
+  ret |= GST_ELEMENT_REGISTER (mixbus, plugin);
 
   return ret;
 }

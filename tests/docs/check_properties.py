@@ -3,7 +3,9 @@
 
 usage: check_properties.py ELEMENT DOC.md  (gst-inspect-1.0 on PATH, plugin
 path in the environment).  Fails when gst-inspect lists a property of the
-element's own class that the page does not name in backquotes."""
+element's own class that the page does not name in backquotes.  Pad
+properties (the "Pad Properties:" lists of the pad templates, e.g. an
+aggregator's request pads) are checked the same way."""
 import re
 import subprocess
 import sys
@@ -19,10 +21,16 @@ def main():
     props = re.findall(r"^  ([a-z0-9-]+)\s+: ", out.split("Element Properties:")[1],
                        re.M)
     signals = re.findall(r'^  "([a-z0-9-]+)" :', out, re.M)
+    pad_props = []
+    for block in re.findall(r"^    Pad Properties:\n((?:      .*\n|\s*\n)*)",
+                            out.split("Element Properties:")[0], re.M):
+        pad_props += re.findall(r"^      ([a-z0-9-]+)\s*: ", block, re.M)
+    pad_props = sorted(set(pad_props))
     text = open(doc, encoding="utf-8").read()
-    missing = [p for p in props + signals
+    missing = [p for p in props + signals + pad_props
                if p not in INHERITED and f"`{p}`" not in text]
-    print(f"{element}: {len(props)} properties, {len(signals)} actions; "
+    print(f"{element}: {len(props)} properties, {len(pad_props)} pad "
+          f"properties, {len(signals)} actions; "
           f"undocumented: {missing or 'none'}")
     if not props:
         print("no properties parsed from gst-inspect output")
