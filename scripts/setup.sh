@@ -4,9 +4,18 @@
 set -eu
 cd "$(dirname "$0")/.."
 
+# gstreamer1.0-plugins-good: FLAC, WAV writing and the level meter the
+# mixmaster program uses.
 PACKAGES="gcc meson ninja-build pkg-config \
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools \
-  gstreamer1.0-plugins-base liborc-0.4-dev liborc-0.4-dev-bin libebur128-dev"
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
+  liborc-0.4-dev liborc-0.4-dev-bin libebur128-dev"
+# Only the tests need these (the program's JSON schema and SVG rendering
+# checks); scripts/demo.sh passes --no-test-tools to skip them.
+TEST_PACKAGES="python3 python3-jsonschema chromium"
+if [ "${1:-}" != "--no-test-tools" ]; then
+  PACKAGES="$PACKAGES $TEST_PACKAGES"
+fi
 
 missing=""
 for p in $PACKAGES; do
