@@ -30,6 +30,7 @@
 #include "dither.h"
 #include "loudnorm.h"
 #include "smooth.h"
+#include "vector.h"
 #include "width.h"
 
 #define CHUNK 1024              /* frames per pass through the stages */
@@ -85,7 +86,7 @@ struct mm_chain
   unsigned hpf_n;               /* high-pass sections in use (0..4) */
   uint64_t t;                   /* frames through the EQ: its block grid */
   float ramp_scratch[EQ_BLOCK];
-  double plane[2][EQ_BLOCK];     /* two channels of one EQ block */
+  double plane[2][CHUNK];       /* two channels of one EQ run */
 
   /* dynamics */
   mm_compressor *comp;
@@ -594,6 +595,20 @@ eq_step (mm_chain * c)
   c->dirty = 0;
 }
 
+/* Nothing glides and no section is due to go: eq_step would leave the
+ * sections as they are at every grid point ahead, so one run of the
+ * cascade may go through them (denormals are flushed at its end). */
+static int
+eq_steady (const mm_chain * c)
+{
+  if (c->dirty || (!c->hpf_want && c->hpf_n > 0))
+    return 0;
+  for (unsigned j = 0; j < NSM; j++)
+    if (mm_smoother_is_ramping (c->sm[j]))
+      return 0;
+  return 1;
+}
+
 /* An idle section's state follows its input (which is also its output). */
 static void
 eq_track (mm_biquad_state * s, double x1, double x2)
@@ -624,9 +639,11 @@ eq_settle (mm_chain * c, unsigned ch, size_t n, double in1, double in2)
   }
 }
 
-/* One EQ block (n <= EQ_BLOCK frames, within one grid step) of the
- * interleaved buffer: the sections that are on run as one cascade, two
- * channels at a time (mm_biquad_cascade_process_x2) through double planes. */
+/* One EQ run of the interleaved buffer (within one grid step, or over
+ * several while eq_steady): the sections that are on run as one cascade,
+ * two channels at a time (mm_biquad_cascade_process_x2) through double
+ * planes, or in place for stereo float
+ * (mm_biquad_cascade_process_stereo_f32: the same values). */
 #define DEFINE_EQ_RUN(T, SUFFIX)                                             \
 static void                                                                  \
 eq_run_##SUFFIX (mm_chain * c, T * buf, size_t n)                            \
@@ -651,6 +668,23 @@ eq_run_##SUFFIX (mm_chain * c, T * buf, size_t n)                            \
   mm_biquad_state sa[NSEC], sb[NSEC];                                        \
   double *x = c->plane[0], *y = c->plane[1];                                 \
   unsigned ch = 0;                                                           \
+  if (sizeof (T) == sizeof (float) && C == 2) {                              \
+    /* stereo float: in place, no planes (the same values bit for bit) */    \
+    double xa1 = buf[2 * n - 2], xa2 = n >= 2 ? buf[2 * n - 4] : 0.0;        \
+    double xb1 = buf[2 * n - 1], xb2 = n >= 2 ? buf[2 * n - 3] : 0.0;        \
+    for (unsigned j = 0; j < m; j++) {                                       \
+      sa[j] = c->st[on[j]][0];                                               \
+      sb[j] = c->st[on[j]][1];                                               \
+    }                                                                        \
+    mm_biquad_cascade_process_stereo_f32 (cf, sa, sb, m, (float *) buf, n);  \
+    for (unsigned j = 0; j < m; j++) {                                       \
+      c->st[on[j]][0] = sa[j];                                               \
+      c->st[on[j]][1] = sb[j];                                               \
+    }                                                                        \
+    eq_settle (c, 0, n, xa1, xa2);                                           \
+    eq_settle (c, 1, n, xb1, xb2);                                           \
+    return;                                                                  \
+  }                                                                          \
   for (; ch + 1 < C; ch += 2) {                                              \
     for (size_t i = 0; i < n; i++) {                                         \
       x[i] = buf[i * C + ch];                                                \
@@ -696,6 +730,8 @@ eq_##SUFFIX (mm_chain * c, T * buf, size_t n)                                \
     size_t pos = (size_t) (c->t % EQ_BLOCK), len = EQ_BLOCK - pos;           \
     if (pos == 0)                                                            \
       eq_step (c);                                                           \
+    if (eq_steady (c))                                                       \
+      len = n;                  /* the grid points ahead change nothing */   \
     len = len < n ? len : n;                                                 \
     eq_run_##SUFFIX (c, buf, len);                                           \
     c->t += len;                                                             \
@@ -709,14 +745,14 @@ DEFINE_EQ_RUN (double, f64)
 
 /* ---- dynamics -------------------------------------------------------- */
 
-/* Three bands from the crossover, each through its compressor, summed. */
+/* Three bands from the crossover, each through its compressor (side by
+ * side: mm_compressor_process_multi_f32), summed. */
 static void
 multiband (mm_chain * c, const float *in, size_t n)
 {
   float **b = c->band_buf;
   mm_crossover_split_f32 (c->xover, in, b[0], b[1], b[2], n);
-  for (unsigned k = 0; k < MM_CHAIN_BANDS; k++)
-    mm_compressor_process_f32 (c->band[k], b[k], n);
+  mm_compressor_process_multi_f32 (c->band, MM_CHAIN_BANDS, b, n);
 }
 
 static void
@@ -728,10 +764,11 @@ dynamics_f32 (mm_chain * c, float *buf, size_t n)
     mm_compressor_process_f32 (c->comp, buf, n);
     return;
   }
-  multiband (c, buf, n);
-  const float *b0 = c->band_buf[0], *b1 = c->band_buf[1], *b2 = c->band_buf[2];
-  for (size_t i = 0, m = n * c->channels; i < m; i++)
-    buf[i] = b0[i] + b1[i] + b2[i];
+  /* the bands, each through its compressor, summed in one pass */
+  mm_crossover_split_f32 (c->xover, buf, c->band_buf[0], c->band_buf[1],
+      c->band_buf[2], n);
+  mm_compressor_process_multi_sum_f32 (c->band, MM_CHAIN_BANDS, c->band_buf,
+      buf, n);
 }
 
 /* The crossover works in float: in f64 the multiband path has float
@@ -756,17 +793,26 @@ dynamics_f64 (mm_chain * c, double *buf, size_t n)
 
 /* ---- process --------------------------------------------------------- */
 
-static inline double
-clip_input (double x)
-{
-  if (!isfinite (x))
-    return 0.0;
-  return x > SAMPLE_MAX ? SAMPLE_MAX : x < -SAMPLE_MAX ? -SAMPLE_MAX : x;
+/* The input into the work buffer, clipped (an AVX2 copy: a flat loop). */
+#define DEFINE_CLIP(T, SUFFIX)                                               \
+MM_VECTOR_CLONES static void                                                 \
+clip_##SUFFIX (T * restrict w, const T * restrict in, size_t m)              \
+{                                                                            \
+  for (size_t i = 0; i < m; i++) {                                           \
+    const double x = in[i];                                                  \
+    const double y = x > SAMPLE_MAX ? SAMPLE_MAX : x < -SAMPLE_MAX ?         \
+        -SAMPLE_MAX : x;                                                     \
+    w[i] = (T) (fabs (x) <= DBL_MAX ? y : 0.0);                              \
+  }                                                                          \
 }
 
-/* process: per pass of <= CHUNK frames, input meter, then input gain, EQ,
- * dynamics and width in a work buffer, the loudness stage from the work
- * buffer into out, dither in out.  State: the blocks' own, the EQ grid
+DEFINE_CLIP (float, f32)
+DEFINE_CLIP (double, f64)
+
+/* process: per pass of <= CHUNK frames, input gain, EQ, dynamics and
+ * width in a work buffer, the loudness stage from the work buffer into
+ * out (which meters the chunk's input as well, with its own meters), dither
+ * in out.  State: the blocks' own, the EQ grid
  * position t (frames since reset; the EQ is redesigned on multiples of
  * EQ_BLOCK), the EQ sections' states and on/off flags; `started` once
  * audio has passed (from then on parameter changes glide).  Every stage
@@ -789,16 +835,16 @@ mm_chain_process_##SUFFIX (mm_chain * c, const T * in, T * out,              \
       err = mm_loudnorm_process_##SUFFIX (c->ln, NULL, out, n);              \
     } else {                                                                 \
       T *w = c->work_##SUFFIX;                                               \
-      mm_loudness_add_frames_##SUFFIX (c->in_meter, in, n);                  \
-      for (size_t i = 0, m = n * C; i < m; i++)                              \
-        w[i] = (T) clip_input (in[i]);                                       \
+      clip_##SUFFIX (w, in, n * C);                                          \
       c->started = 1;                                                        \
       mm_smoother_apply_##SUFFIX (c->in_gain, w, C, n);                      \
       eq_##SUFFIX (c, w, n);                                                 \
       dynamics_##SUFFIX (c, w, n);                                           \
       if (c->width && !c->p.width_bypass)                                    \
         mm_width_process_##SUFFIX (c->width, w, n);                          \
-      err = mm_loudnorm_process_##SUFFIX (c->ln, w, out, n);                 \
+      /* the input meter along with the normaliser's (one pass) */          \
+      err = mm_loudnorm_process_metered_##SUFFIX (c->ln, w, out, n,          \
+          c->in_meter, in);                                                  \
       in += n * C;                                                           \
     }                                                                        \
     if (err != MM_OK)                                                        \

@@ -41,9 +41,17 @@
  * they cannot step the gain.
  *
  * State: m_c (RMS mean square), y_c (reduction in dB, >= 0), the four
- * parameter smoothers, and the reduction meters.  y_c and m_c are flushed
- * to 0 under 1e-30 per sample (no denormals, same result for any split of
- * the stream into calls).
+ * parameter smoothers, and the reduction meters.  m_c is flushed to 0
+ * under 1e-30 per sample; y_c per sample on the general path, at the end
+ * of each block on the linked one (a reduction under 1e-30 dB is exactly
+ * no gain change either way: 10^(-y/20) rounds to 1, so the samples are
+ * the same for any split of the stream into calls; no denormals).
+ *
+ * Several compressors (the bands of a multiband compressor) can run side
+ * by side (mm_compressor_process_multi_*): their blocks are taken as
+ * process_* takes them, the ballistics of the linked ones in one loop
+ * (three recurrences overlap), and process_multi_sum_* adds the outputs
+ * in the pass that applies the gains.
  */
 #include "compressor.h"
 
@@ -78,6 +86,15 @@ struct mm_compressor
   /* Scratch: the smoothed parameters of one block. */
   float thr_b[BLOCK], ratio_b[BLOCK], knee_b[BLOCK], makeup_b[BLOCK],
       auto_b[BLOCK];
+
+  /* The linked path's block (see block_params): steady parameters (no
+   * smoother gliding) as constants and their make-up; the quiet test and
+   * whether the block passes unchanged; per frame the levels (then the
+   * gain factors), the make-ups (not steady) and the reductions. */
+  int steady, quiet, unity;
+  float st_thr, st_ratio, st_knee;
+  double st_mk;
+  double lev[BLOCK], mk[BLOCK], yv[BLOCK];
 };
 
 void
@@ -409,13 +426,21 @@ exp_nb (double x)
   return p * bits_f64 ((f64_bits (ks) + 1023) << 52);
 }
 
-/* The curve without branches: as curve () for w >= 0. */
+/* 1 / (2 w) of the knee (1 for a hard knee, where it is not used). */
 static inline double
-curve_nb (double x, double t, double slope, double w)
+knee_inv (double w)
+{
+  return 1.0 / (2.0 * w + (w == 0.0));
+}
+
+/* The curve without branches: as curve () for w >= 0, iw = knee_inv (w)
+ * (a multiply per sample, the division once where w is steady). */
+static inline double
+curve_nb (double x, double t, double slope, double w, double iw)
 {
   double d = x - t;
   double k = d + 0.5 * w;
-  double knee = slope * k * k / (2.0 * w + (w == 0.0));
+  double knee = slope * k * k * iw;
   double r = select_nb (2.0 * d >= w, slope * d, knee);
   return select_nb (2.0 * d <= -w, 0.0, r);
 }
@@ -430,7 +455,8 @@ makeup_pass (const float *restrict thr, const float *restrict ratio,
   for (size_t i = 0; i < BLOCK; i++) {
     const double t = thr[i], w = knee[i];
     const double slope = 1.0 / ratio[i] - 1.0;
-    mk[i] = makeup[i] + auto_on[i] * (-0.5 * curve_nb (0.0, t, slope, w));
+    mk[i] = makeup[i] + auto_on[i] * (-0.5 * curve_nb (0.0, t, slope, w,
+            knee_inv (w)));
   }
 }
 
@@ -444,19 +470,312 @@ reduction_pass (const double *restrict lev, const float *restrict thr,
   for (size_t i = 0; i < BLOCK; i++) {
     const double x = select_nb (lev[i] > 1e-30, lev[i], 1e-30);
     const double slope = 1.0 / ratio[i] - 1.0;
-    r[i] = -curve_nb (db_nb (x), thr[i], slope, knee[i]);
+    r[i] = -curve_nb (db_nb (x), thr[i], slope, knee[i], knee_inv (knee[i]));
   }
 }
 
-/* Gain factors 10^((mk - y) / 20); exactly 1 where the gain is 0 dB
- * (exp_nb (0): k = 0, r = 0, the series' constant term 1), so that the
- * samples then pass bit-exactly. */
+/* The same with steady parameters (each slot's value the one given):
+ * the same values as reduction_pass on constant arrays.  Groups of GROUP
+ * levels all at or under `quiet` (1e-6 dB under the knee start, where the
+ * curve is 0 exactly) skip the log: r = 0, the value the curve gives. */
+#define GROUP 8
 MM_VECTOR_CLONES static void
-factor_pass (const double *restrict mk, const double *restrict yv,
-    double *restrict fac)
+reduction_pass_steady (const double *restrict lev, float thr, float ratio,
+    float knee, double quiet, double *restrict r)
 {
-  for (size_t i = 0; i < BLOCK; i++)
-    fac[i] = exp_nb ((mk[i] - yv[i]) * DB_TO_NEPER);
+  const double t = thr, w = knee, slope = 1.0 / ratio - 1.0;
+  const double iw = knee_inv (w);
+  for (size_t o = 0; o < BLOCK; o += GROUP) {
+    int loud = 0;               /* (an integer count: a vector reduction) */
+    for (size_t i = o; i < o + GROUP; i++)
+      loud += lev[i] > quiet;
+    if (!loud) {
+      for (size_t i = o; i < o + GROUP; i++)
+        r[i] = 0.0;
+      continue;
+    }
+    for (size_t i = o; i < o + GROUP; i++) {
+      const double x = select_nb (lev[i] > 1e-30, lev[i], 1e-30);
+      r[i] = -curve_nb (db_nb (x), t, slope, w, iw);
+    }
+  }
+}
+
+/* e^x as exp_nb to the series' 7th power (relative error under 5e-9,
+ * far under a float's rounding): the factors of float output.  No clamp:
+ * here |x| < 700 always (the linked path takes levels under 1e300, so a
+ * reduction stays under 6000 dB, and the make-up within +-100 dB). */
+static inline double
+exp7_nb (double x)
+{
+  const double shifter = 0x1.8p52;
+  double ks = x * 1.44269504088896340736 + shifter;
+  double kd = ks - shifter;
+  double r = x - kd * 0.69314718055994528623;
+  r -= kd * 2.3190468138462996e-17;
+  double p = 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  p = p * r + 1.0;
+  return p * bits_f64 ((f64_bits (ks) + 1023) << 52);
+}
+
+/* Gain factors 10^((mk - y) / 20); exactly 1 where the gain is 0 dB
+ * (exp_nb (0) and exp7_nb (0): k = 0, r = 0, the series' constant term
+ * 1), so that the samples then pass bit-exactly.  One make-up for every
+ * slot (steady), or each slot's own; lite: the factors of float output
+ * (exp7_nb), for every block alike. */
+#define DEFINE_FACTOR_STEADY(name, EXP)                                         \
+MM_VECTOR_CLONES static void                                                    \
+name (double mk, const double *restrict yv, double *restrict fac)               \
+{                                                                               \
+  for (size_t i = 0; i < BLOCK; i++)                                            \
+    fac[i] = EXP ((mk - yv[i]) * DB_TO_NEPER);                                  \
+}
+
+DEFINE_FACTOR_STEADY (factor_pass_steady, exp_nb)
+DEFINE_FACTOR_STEADY (factor_pass_steady_lite, exp7_nb)
+
+#define DEFINE_FACTOR(name, EXP)                                                \
+MM_VECTOR_CLONES static void                                                    \
+name (const double *restrict mk, const double *restrict yv,                     \
+    double *restrict fac)                                                       \
+{                                                                               \
+  for (size_t i = 0; i < BLOCK; i++)                                            \
+    fac[i] = EXP ((mk[i] - yv[i]) * DB_TO_NEPER);                               \
+}
+
+DEFINE_FACTOR (factor_pass, exp_nb)
+DEFINE_FACTOR (factor_pass_lite, exp7_nb)
+
+/* The block's parameters (see struct mm_compressor): constants while no
+ * smoother glides (the values mm_smoother_fill would repeat), else the
+ * filled slots and their make-ups.  Then the quiet test: no reduction to
+ * release and every level 1e-6 dB or more under a steady knee start
+ * (ramps are monotonic: equal ends, a constant). */
+static void
+block_params (mm_compressor * c, size_t n, double bmax)
+{
+  c->steady = !mm_smoother_is_ramping (c->threshold)
+      && !mm_smoother_is_ramping (c->ratio)
+      && !mm_smoother_is_ramping (c->knee)
+      && !mm_smoother_is_ramping (c->makeup)
+      && !mm_smoother_is_ramping (c->auto_on);
+  float t0, tn, w0, wn;
+  if (c->steady) {
+    const float t = (float) mm_smoother_get_value (c->threshold);
+    const float r = (float) mm_smoother_get_value (c->ratio);
+    const float w = (float) mm_smoother_get_value (c->knee);
+    const float m = (float) mm_smoother_get_value (c->makeup);
+    const float a = (float) mm_smoother_get_value (c->auto_on);
+    const double slope = 1.0 / r - 1.0;
+    c->st_thr = t;
+    c->st_ratio = r;
+    c->st_knee = w;
+    c->st_mk = m + a * (-0.5 * curve_nb (0.0, t, slope, w, knee_inv (w)));
+    t0 = tn = t;
+    w0 = wn = w;
+  } else {
+    mm_smoother_fill (c->threshold, c->thr_b, n);
+    mm_smoother_fill (c->ratio, c->ratio_b, n);
+    mm_smoother_fill (c->knee, c->knee_b, n);
+    mm_smoother_fill (c->makeup, c->makeup_b, n);
+    mm_smoother_fill (c->auto_on, c->auto_b, n);
+    makeup_pass (c->thr_b, c->ratio_b, c->knee_b, c->makeup_b, c->auto_b,
+        c->mk);
+    t0 = c->thr_b[0];
+    tn = c->thr_b[n - 1];
+    w0 = c->knee_b[0];
+    wn = c->knee_b[n - 1];
+  }
+  for (size_t i = n; i < BLOCK; i++)
+    c->lev[i] = 0.0;
+
+  c->quiet = 0;
+  if (t0 == tn && w0 == wn) {
+    const double ks = (double) t0 - 0.5 * (double) w0;
+    if (ks != c->quiet_ks) {
+      c->quiet_ks = ks;
+      c->quiet_lin = exp ((ks - 1e-6) * DB_TO_NEPER);
+    }
+    c->quiet = c->gr[0] == 0.0 && bmax <= c->quiet_lin;
+  }
+  c->unity = 0;
+  if (c->quiet) {
+    if (c->steady) {
+      c->unity = c->st_mk == 0.0;
+    } else {
+      int unity = 1;
+      for (size_t i = 0; i < n; i++)
+        unity &= c->mk[i] == 0.0;
+      c->unity = unity;
+    }
+  }
+}
+
+/* The target reductions of the block into yv (0 for a quiet block). */
+static void
+block_reductions (mm_compressor * c)
+{
+  if (c->quiet) {
+    for (size_t i = 0; i < BLOCK; i++)
+      c->yv[i] = 0.0;
+  } else if (c->steady) {
+    reduction_pass_steady (c->lev, c->st_thr, c->st_ratio, c->st_knee,
+        c->quiet_lin, c->yv);
+  } else {
+    reduction_pass (c->lev, c->thr_b, c->ratio_b, c->knee_b, c->yv);
+  }
+}
+
+/* One ballistics step: y moves toward r with the attack coefficient when
+ * r is above it, else the release one (y' = a y + (1 - a) r).  Both
+ * candidates are formed and one is picked, so only one multiply-add and
+ * a blend sit on the recurrence. */
+#define BALLISTICS_STEP(y, r, aa, ia, ar, ir)                                   \
+  do {                                                                          \
+    const double ya_ = (aa) * (y) + (ia) * (r);                                 \
+    const double yr_ = (ar) * (y) + (ir) * (r);                                 \
+    (y) = (r) > (y) ? ya_ : yr_;                                                \
+  } while (0)
+
+/* The ballistics over the target reductions in yv (n frames), in place:
+ * yv becomes the smoothed reduction; the state and meters follow.  y is
+ * flushed to 0 under FLUSH_EPS at the end of the block (a reduction that
+ * small is exactly no gain change: 10^(-y/20) rounds to 1). */
+static void
+block_ballistics (mm_compressor * c, size_t n)
+{
+  const double aa = c->coef_attack, ar = c->coef_release;
+  const double ia = 1.0 - aa, ir = 1.0 - ar;
+  double y = c->gr[0], gr_max = c->gr_max;
+  if (!c->quiet) {
+    double *yv = c->yv;
+    for (size_t i = 0; i < n; i++) {
+      const double r = yv[i];
+      BALLISTICS_STEP (y, r, aa, ia, ar, ir);
+      yv[i] = y;
+      gr_max = y > gr_max ? y : gr_max;
+    }
+    y = y < FLUSH_EPS ? 0.0 : y;
+  }
+  for (unsigned ch = 0; ch < c->channels; ch++)
+    c->gr[ch] = y;
+  c->gr_now = y;
+  c->gr_max = gr_max;
+}
+
+/* Several compressors' ballistics in one sample loop (their recurrences
+ * overlap in the pipeline): for each, exactly block_ballistics.  K is a
+ * constant at every call site. */
+#define MULTI_MAX 4
+
+static inline __attribute__ ((always_inline)) void
+ballistics_k (mm_compressor * const *cs, const unsigned K, size_t n)
+{
+  double aa[MULTI_MAX], ar[MULTI_MAX], ia[MULTI_MAX], ir[MULTI_MAX];
+  double y[MULTI_MAX], gm[MULTI_MAX];
+  double *yv[MULTI_MAX];
+  for (unsigned b = 0; b < K; b++) {
+    mm_compressor *c = cs[b];
+    aa[b] = c->coef_attack;
+    ar[b] = c->coef_release;
+    ia[b] = 1.0 - aa[b];
+    ir[b] = 1.0 - ar[b];
+    y[b] = c->gr[0];
+    gm[b] = c->gr_max;
+    yv[b] = c->yv;
+  }
+  for (size_t i = 0; i < n; i++)
+    for (unsigned b = 0; b < K; b++) {
+      const double r = yv[b][i];
+      BALLISTICS_STEP (y[b], r, aa[b], ia[b], ar[b], ir[b]);
+      yv[b][i] = y[b];
+      gm[b] = y[b] > gm[b] ? y[b] : gm[b];
+    }
+  for (unsigned b = 0; b < K; b++) {
+    mm_compressor *c = cs[b];
+    const double yb = y[b] < FLUSH_EPS ? 0.0 : y[b];
+    for (unsigned ch = 0; ch < c->channels; ch++)
+      c->gr[ch] = yb;
+    c->gr_now = yb;
+    c->gr_max = gm[b];
+  }
+}
+
+static void
+block_ballistics_multi (mm_compressor * const *cs, unsigned k, size_t n)
+{
+  switch (k) {
+    case 1:
+      block_ballistics (cs[0], n);
+      break;
+    case 2:
+      ballistics_k (cs, 2, n);
+      break;
+    case 3:
+      ballistics_k (cs, 3, n);
+      break;
+    default:
+      ballistics_k (cs, 4, n);
+      break;
+  }
+}
+
+/* The gain factor of every frame into lev (1 exactly for g = 0); lite:
+ * for float output (the shorter series, in every block alike, so any
+ * split of the stream gives the same factors). */
+static void
+block_factors (mm_compressor * c, int lite)
+{
+  if (c->steady && lite)
+    factor_pass_steady_lite (c->st_mk, c->yv, c->lev);
+  else if (c->steady)
+    factor_pass_steady (c->st_mk, c->yv, c->lev);
+  else if (lite)
+    factor_pass_lite (c->mk, c->yv, c->lev);
+  else
+    factor_pass (c->mk, c->yv, c->lev);
+}
+
+/* The peak detector's levels of n stereo float frames (non-finite
+ * samples 0), widened to double (the values the double path gives), and
+ * their largest: in float, the largest found on the bit patterns (for
+ * non-negative floats their order), so that all of it vectorises. */
+MM_VECTOR_CLONES static double
+levels_stereo_f32 (const float *restrict buf, double *restrict lev, size_t n)
+{
+  uint32_t top = 0;
+  for (size_t i = 0; i < n; i++) {
+    float a = fabsf (buf[2 * i]), b = fabsf (buf[2 * i + 1]);
+    a = a <= FLT_MAX ? a : 0.0f;
+    b = b <= FLT_MAX ? b : 0.0f;
+    const float m = a > b ? a : b;
+    uint32_t u;
+    memcpy (&u, &m, sizeof u);
+    top = u > top ? u : top;
+    lev[i] = m;
+  }
+  float t;
+  memcpy (&t, &top, sizeof t);
+  return t;
+}
+
+/* The linked path applies: link 1 (or one channel), every channel's
+ * reduction the same. */
+static int
+linked_ready (const mm_compressor * c)
+{
+  if (!(c->p.link == 1.0 || c->channels == 1))
+    return 0;
+  for (unsigned ch = 1; ch < c->channels; ch++)
+    if (c->gr[ch] != c->gr[0])
+      return 0;
+  return 1;
 }
 
 /* One block of n <= BLOCK frames, in place; T is float or double.
@@ -574,28 +893,27 @@ block_##sfx (mm_compressor * c, T * buf, size_t n)                              
   c->gr_max = gr_max;                                                           \
 }                                                                               \
                                                                                 \
-/* The same for linked channels (link 1 or mono) whose reductions are   */ \
-/* equal at the start (then they stay equal): one level, one r, one y   */ \
-/* and one gain factor per frame, in passes: detector (serial only for  */ \
-/* RMS), reductions (vector: log + curve), ballistics (the only         */ \
-/* recurrence), factors (vector: exp), output.  A block whose levels    */ \
-/* all lie clearly under a steady knee start, entered with no reduction */ \
-/* has r = 0 and y = 0 throughout: the first two vector passes are      */ \
-/* skipped (the same values), and with a 0 dB make-up the third as well */ \
-/* (the samples pass through).  Returns 0 and changes nothing for a     */ \
-/* block with a level >= 1e300 (the general path then takes it).        */ \
-MM_VECTOR_CLONES static int                                                     \
-block_linked_##sfx (mm_compressor * c, T * buf, size_t n)                       \
+/* The linked path (link 1 or mono, the channels' reductions equal at the */ \
+/* start, so they stay equal): one level, one r, one y and one gain      */ \
+/* factor per frame, in passes: detector (serial only for RMS),          */ \
+/* reductions (vector: log + curve), ballistics (the only recurrence),   */ \
+/* factors (vector: exp), output.  A block whose levels all lie clearly  */ \
+/* under a steady knee start, entered with no reduction, has r = 0 and   */ \
+/* y = 0 throughout: the reduction pass is skipped (the same values),    */ \
+/* and with a 0 dB make-up the factors as well (the samples pass         */ \
+/* through).                                                             */ \
+                                                                                \
+/* Detector: the frame levels into c->lev; the block's largest level, or */ \
+/* -1 (nothing changed) for a level >= 1e300 (the general path then      */ \
+/* takes the block).                                                     */ \
+MM_VECTOR_CLONES static double                                                  \
+detect_##sfx (mm_compressor * c, const T * buf, size_t n)                       \
 {                                                                               \
   const unsigned nch = c->channels;                                             \
-  const int rms = c->p.detector == MM_COMPRESSOR_RMS;                           \
-  const double aa = c->coef_attack, ar = c->coef_release;                       \
-  const double ia = 1.0 - aa;                                                   \
-  double lev[BLOCK], mk[BLOCK], yv[BLOCK];                                      \
+  double *lev = c->lev;                                                         \
   double bmax = 0.0;                                                            \
-                                                                                \
-  /* detector */                                                                \
-  if (rms) {                                                                    \
+  if (c->p.detector == MM_COMPRESSOR_RMS) {                                     \
+    const double aa = c->coef_attack, ia = 1.0 - aa;                            \
     double ms[MM_CHANNELS_MAX];                                                 \
     for (unsigned ch = 0; ch < nch; ch++)                                       \
       ms[ch] = c->ms[ch];                                                       \
@@ -615,10 +933,14 @@ block_linked_##sfx (mm_compressor * c, T * buf, size_t n)                       
       bmax = lmax > bmax ? lmax : bmax;                                         \
     }                                                                           \
     if (!(bmax < 1e300))                                                        \
-      return 0;                                                                 \
+      return -1.0;                                                              \
     for (unsigned ch = 0; ch < nch; ch++)                                       \
       c->ms[ch] = ms[ch];                                                       \
-  } else if (nch == 2) {                                                        \
+    return bmax;                                                                \
+  }                                                                             \
+  if (nch == 2 && sizeof (T) == sizeof (float))                                 \
+    return levels_stereo_f32 ((const float *) buf, lev, n);                     \
+  if (nch == 2) {                                                               \
     for (size_t i = 0; i < n; i++) {                                            \
       double a = fabs ((double) buf[2 * i]), b = fabs ((double) buf[2 * i + 1]); \
       a = a <= DBL_MAX ? a : 0.0;                                               \
@@ -637,78 +959,39 @@ block_linked_##sfx (mm_compressor * c, T * buf, size_t n)                       
       lev[i] = lmax;                                                            \
     }                                                                           \
   }                                                                             \
-  if (!rms)                                                                     \
-    for (size_t i = 0; i < n; i++)                                              \
-      bmax = lev[i] > bmax ? lev[i] : bmax;                                     \
-  if (!(bmax < 1e300))                                                          \
-    return 0;                                                                   \
+  /* the largest level (no NaN here: the order of the comparisons does  */ \
+  /* not matter), four running maxima side by side                       */ \
+  double m4[4] = { 0.0, 0.0, 0.0, 0.0 };                                        \
+  size_t i = 0;                                                                 \
+  for (; i + 4 <= n; i += 4)                                                    \
+    for (unsigned j = 0; j < 4; j++)                                            \
+      m4[j] = lev[i + j] > m4[j] ? lev[i + j] : m4[j];                          \
+  for (; i < n; i++)                                                            \
+    m4[0] = lev[i] > m4[0] ? lev[i] : m4[0];                                    \
+  for (unsigned j = 0; j < 4; j++)                                              \
+    bmax = m4[j] > bmax ? m4[j] : bmax;                                         \
+  return bmax < 1e300 ? bmax : -1.0;                                            \
+}                                                                               \
                                                                                 \
-  mm_smoother_fill (c->threshold, c->thr_b, n);                                 \
-  mm_smoother_fill (c->ratio, c->ratio_b, n);                                   \
-  mm_smoother_fill (c->knee, c->knee_b, n);                                     \
-  mm_smoother_fill (c->makeup, c->makeup_b, n);                                 \
-  mm_smoother_fill (c->auto_on, c->auto_b, n);                                  \
-  for (size_t i = n; i < BLOCK; i++)                                            \
-    lev[i] = 0.0;                                                               \
-  makeup_pass (c->thr_b, c->ratio_b, c->knee_b, c->makeup_b, c->auto_b, mk);    \
-                                                                                \
-  /* quiet block: the levels 1e-6 dB or more under a steady knee start   */    \
-  /* (ramps are monotonic: equal ends, a constant); no reduction to      */    \
-  /* release either */                                                          \
-  double y = c->gr[0], gr_max = c->gr_max;                                      \
-  int quiet = 0;                                                                \
-  if (y == 0.0 && c->thr_b[0] == c->thr_b[n - 1]                                \
-      && c->knee_b[0] == c->knee_b[n - 1]) {                                    \
-    const double ks = (double) c->thr_b[0] - 0.5 * (double) c->knee_b[0];       \
-    if (ks != c->quiet_ks) {                                                    \
-      c->quiet_ks = ks;                                                         \
-      c->quiet_lin = exp ((ks - 1e-6) * DB_TO_NEPER);                           \
+/* Output: the samples times the factors in c->lev (non-finite ones 0);  */ \
+/* unity: the samples as they are (non-finite ones 0).                   */ \
+MM_VECTOR_CLONES static void                                                    \
+apply_##sfx (const mm_compressor * c, T * buf, size_t n, int unity)             \
+{                                                                               \
+  const unsigned nch = c->channels;                                             \
+  const double *fac = c->lev;                                                   \
+  if (unity) {                                                                  \
+    for (size_t i = 0; i < n * nch; i++) {                                      \
+      double v = buf[i];                                                        \
+      buf[i] = (T) (fabs (v) <= DBL_MAX ? v : 0.0);                             \
     }                                                                           \
-    quiet = bmax <= c->quiet_lin;                                               \
-  }                                                                             \
-                                                                                \
-  if (quiet) {                                                                  \
-    int unity = 1;                                                              \
-    for (size_t i = 0; i < n; i++)                                              \
-      unity &= mk[i] == 0.0;                                                    \
-    if (unity) {                /* y stays 0, g = 0: pass through */            \
-      for (size_t i = 0; i < n * nch; i++) {                                    \
-        double v = buf[i];                                                      \
-        buf[i] = (T) (fabs (v) <= DBL_MAX ? v : 0.0);                           \
-      }                                                                         \
-      for (unsigned ch = 0; ch < nch; ch++)                                     \
-        c->gr[ch] = 0.0;                                                        \
-      c->gr_now = 0.0;                                                          \
-      return 1;                                                                 \
-    }                                                                           \
-    for (size_t i = 0; i < BLOCK; i++)                                          \
-      yv[i] = 0.0;                                                              \
-  } else {                                                                      \
-    reduction_pass (lev, c->thr_b, c->ratio_b, c->knee_b, yv);                 \
-    /* ballistics (the only recurrence) */                                      \
-    for (size_t i = 0; i < n; i++) {                                            \
-      const double r = yv[i];                                                   \
-      const double a = r > y ? aa : ar;                                         \
-      y = a * y + (1.0 - a) * r;                                                \
-      y = y < FLUSH_EPS ? 0.0 : y;                                              \
-      yv[i] = y;                                                                \
-      gr_max = y > gr_max ? y : gr_max;                                         \
-    }                                                                           \
-  }                                                                             \
-  for (unsigned ch = 0; ch < nch; ch++)                                         \
-    c->gr[ch] = y;                                                              \
-  c->gr_now = y;                                                                \
-  c->gr_max = gr_max;                                                           \
-                                                                                \
-  /* gain factors (1 exactly for g = 0: bit-exact pass), then the output */   \
-  factor_pass (mk, yv, lev);                                                    \
-  if (nch == 2) {                                                               \
+  } else if (nch == 2) {                                                        \
     for (size_t i = 0; i < n; i++) {                                            \
       double a = buf[2 * i], b = buf[2 * i + 1];                                \
       a = fabs (a) <= DBL_MAX ? a : 0.0;                                        \
       b = fabs (b) <= DBL_MAX ? b : 0.0;                                        \
-      buf[2 * i] = (T) (a * lev[i]);                                            \
-      buf[2 * i + 1] = (T) (b * lev[i]);                                        \
+      buf[2 * i] = (T) (a * fac[i]);                                            \
+      buf[2 * i + 1] = (T) (b * fac[i]);                                        \
     }                                                                           \
   } else {                                                                      \
     for (size_t i = 0; i < n; i++) {                                            \
@@ -716,10 +999,31 @@ block_linked_##sfx (mm_compressor * c, T * buf, size_t n)                       
       for (unsigned ch = 0; ch < nch; ch++) {                                   \
         double v = f[ch];                                                       \
         v = fabs (v) <= DBL_MAX ? v : 0.0;                                      \
-        f[ch] = (T) (v * lev[i]);                                               \
+        f[ch] = (T) (v * fac[i]);                                               \
       }                                                                         \
     }                                                                           \
   }                                                                             \
+}                                                                               \
+                                                                                \
+/* The linked path of one block; 0 (nothing changed) when it does not   */ \
+/* apply (see above).                                                    */ \
+static int                                                                      \
+block_linked_##sfx (mm_compressor * c, T * buf, size_t n)                       \
+{                                                                               \
+  if (!linked_ready (c))                                                        \
+    return 0;                                                                   \
+  const double bmax = detect_##sfx (c, buf, n);                                 \
+  if (bmax < 0.0)                                                               \
+    return 0;                                                                   \
+  block_params (c, n, bmax);                                                    \
+  if (!c->unity) {                                                              \
+    block_reductions (c);                                                       \
+    block_ballistics (c, n);                                                    \
+    block_factors (c, sizeof (T) == sizeof (float));                                                          \
+  } else {                                                                      \
+    block_ballistics (c, n);    /* quiet: y stays 0 */                          \
+  }                                                                             \
+  apply_##sfx (c, buf, n, c->unity);                                            \
   return 1;                                                                     \
 }                                                                               \
                                                                                 \
@@ -731,16 +1035,153 @@ mm_compressor_process_##sfx (mm_compressor * c, T * buf, size_t frames)         
   for (size_t o = 0; o < frames; o += BLOCK) {                                  \
     size_t n = frames - o < BLOCK ? frames - o : BLOCK;                         \
     T *b = buf + o * c->channels;                                               \
-    int done = 0;                                                               \
-    if (c->p.link == 1.0 || c->channels == 1) {                                 \
-      int same = 1;                                                             \
-      for (unsigned ch = 1; ch < c->channels; ch++)                             \
-        same &= c->gr[ch] == c->gr[0];                                          \
-      if (same)                                                                 \
-        done = block_linked_##sfx (c, b, n);                                    \
-    }                                                                           \
-    if (!done)                                                                  \
+    if (!block_linked_##sfx (c, b, n))                                          \
       block_##sfx (c, b, n);                                                    \
+  }                                                                             \
+  return MM_OK;                                                                 \
+}                                                                               \
+                                                                                \
+/* The sum of three bands' outputs, each band's samples times its       */ \
+/* factors (non-finite samples 0; factor 1: a band already processed in */ \
+/* place), rounded to T and added in band order: exactly what applying  */ \
+/* the factors in place and then summing the bands gives.               */ \
+MM_VECTOR_CLONES static void                                                    \
+sum3_##sfx (T * restrict out, const T * restrict b0, const T * restrict b1,     \
+    const T * restrict b2, const double *restrict f0,                           \
+    const double *restrict f1, const double *restrict f2, unsigned nch,         \
+    size_t n)                                                                   \
+{                                                                               \
+  if (nch == 2) {                                                               \
+    for (size_t i = 0; i < n; i++) {                                            \
+      double l0 = b0[2 * i], l1 = b1[2 * i], l2 = b2[2 * i];                    \
+      double r0 = b0[2 * i + 1], r1 = b1[2 * i + 1], r2 = b2[2 * i + 1];        \
+      l0 = fabs (l0) <= DBL_MAX ? l0 : 0.0;                                     \
+      l1 = fabs (l1) <= DBL_MAX ? l1 : 0.0;                                     \
+      l2 = fabs (l2) <= DBL_MAX ? l2 : 0.0;                                     \
+      r0 = fabs (r0) <= DBL_MAX ? r0 : 0.0;                                     \
+      r1 = fabs (r1) <= DBL_MAX ? r1 : 0.0;                                     \
+      r2 = fabs (r2) <= DBL_MAX ? r2 : 0.0;                                     \
+      const T x0 = (T) (l0 * f0[i]), x1 = (T) (l1 * f1[i]), x2 = (T) (l2 * f2[i]); \
+      const T y0 = (T) (r0 * f0[i]), y1 = (T) (r1 * f1[i]), y2 = (T) (r2 * f2[i]); \
+      out[2 * i] = x0 + x1 + x2;                                                \
+      out[2 * i + 1] = y0 + y1 + y2;                                            \
+    }                                                                           \
+    return;                                                                     \
+  }                                                                             \
+  for (size_t i = 0; i < n; i++)                                                \
+    for (unsigned ch = 0; ch < nch; ch++) {                                     \
+      const size_t j = i * nch + ch;                                            \
+      double v0 = b0[j], v1 = b1[j], v2 = b2[j];                                \
+      v0 = fabs (v0) <= DBL_MAX ? v0 : 0.0;                                     \
+      v1 = fabs (v1) <= DBL_MAX ? v1 : 0.0;                                     \
+      v2 = fabs (v2) <= DBL_MAX ? v2 : 0.0;                                     \
+      const T y0 = (T) (v0 * f0[i]), y1 = (T) (v1 * f1[i]), y2 = (T) (v2 * f2[i]); \
+      out[j] = y0 + y1 + y2;                                                    \
+    }                                                                           \
+}                                                                               \
+                                                                                \
+/* The multiband step: count compressors over their buffers; with sum   */ \
+/* (count 3 only) the outputs are not written back but summed into sum. */ \
+static void                                                                     \
+multi_##sfx (mm_compressor * const *cs, unsigned count, T * const *bufs,        \
+    T * sum, size_t frames)                                                     \
+{                                                                               \
+  const unsigned nch = cs[0]->channels;                                         \
+  for (size_t o = 0; o < frames; o += BLOCK) {                                  \
+    const size_t n = frames - o < BLOCK ? frames - o : BLOCK;                   \
+    for (unsigned b0 = 0; b0 < count; b0 += MULTI_MAX) {                        \
+      const unsigned m = count - b0 < MULTI_MAX ? count - b0 : MULTI_MAX;       \
+      mm_compressor *run[MULTI_MAX];                                            \
+      T *rb[MULTI_MAX];                                                         \
+      unsigned k = 0;                                                           \
+      /* each block as mm_compressor_process_##sfx takes it; the linked   */ \
+      /* ones that reduce have their ballistics side by side; with sum,   */ \
+      /* the factors stay in lev (1 for a band done in place)             */ \
+      for (unsigned b = b0; b < b0 + m; b++) {                                  \
+        mm_compressor *c = cs[b];                                               \
+        T *buf = bufs[b] + o * nch;                                             \
+        double bmax = linked_ready (c) ? detect_##sfx (c, buf, n) : -1.0;       \
+        if (bmax < 0.0) {                                                       \
+          block_##sfx (c, buf, n);                                              \
+          if (sum)                                                              \
+            for (size_t i = 0; i < n; i++)                                      \
+              c->lev[i] = 1.0;                                                  \
+          continue;                                                             \
+        }                                                                       \
+        block_params (c, n, bmax);                                              \
+        if (c->unity) {                                                         \
+          block_ballistics (c, n);                                              \
+          if (sum)                                                              \
+            for (size_t i = 0; i < n; i++)                                      \
+              c->lev[i] = 1.0;                                                  \
+          else                                                                  \
+            apply_##sfx (c, buf, n, 1);                                         \
+          continue;                                                             \
+        }                                                                       \
+        block_reductions (c);                                                   \
+        if (c->quiet) {                                                         \
+          block_ballistics (c, n);                                              \
+          block_factors (c, sizeof (T) == sizeof (float));                      \
+          if (!sum)                                                             \
+            apply_##sfx (c, buf, n, 0);                                         \
+        } else {                                                                \
+          run[k] = c;                                                           \
+          rb[k++] = buf;                                                        \
+        }                                                                       \
+      }                                                                         \
+      if (k > 0)                                                                \
+        block_ballistics_multi (run, k, n);                                     \
+      for (unsigned j = 0; j < k; j++) {                                        \
+        block_factors (run[j], sizeof (T) == sizeof (float));                   \
+        if (!sum)                                                               \
+          apply_##sfx (run[j], rb[j], n, 0);                                    \
+      }                                                                         \
+    }                                                                           \
+    if (sum)                                                                    \
+      sum3_##sfx (sum + o * nch, bufs[0] + o * nch, bufs[1] + o * nch,          \
+          bufs[2] + o * nch, cs[0]->lev, cs[1]->lev, cs[2]->lev, nch, n);       \
+  }                                                                             \
+}                                                                               \
+                                                                                \
+static int                                                                      \
+multi_valid_##sfx (mm_compressor * const *cs, unsigned count,                   \
+    T * const *bufs, size_t frames)                                             \
+{                                                                               \
+  if (!cs || !bufs || count == 0)                                               \
+    return 0;                                                                   \
+  for (unsigned b = 0; b < count; b++)                                          \
+    if (!cs[b] || (!bufs[b] && frames) || cs[b]->channels != cs[0]->channels)   \
+      return 0;                                                                 \
+  return 1;                                                                     \
+}                                                                               \
+                                                                                \
+int                                                                             \
+mm_compressor_process_multi_##sfx (mm_compressor * const *cs, unsigned count,   \
+    T * const *bufs, size_t frames)                                             \
+{                                                                               \
+  if (!multi_valid_##sfx (cs, count, bufs, frames))                             \
+    return MM_ERR_INVALID;                                                      \
+  multi_##sfx (cs, count, bufs, NULL, frames);                                  \
+  return MM_OK;                                                                 \
+}                                                                               \
+                                                                                \
+int                                                                             \
+mm_compressor_process_multi_sum_##sfx (mm_compressor * const *cs,               \
+    unsigned count, T * const *bufs, T * out, size_t frames)                    \
+{                                                                               \
+  if (!multi_valid_##sfx (cs, count, bufs, frames) || (!out && frames))         \
+    return MM_ERR_INVALID;                                                      \
+  const unsigned nch = cs[0]->channels;                                         \
+  if (count == 3) {                                                             \
+    multi_##sfx (cs, count, bufs, out, frames);                                 \
+    return MM_OK;                                                               \
+  }                                                                             \
+  multi_##sfx (cs, count, bufs, NULL, frames);                                  \
+  for (size_t j = 0; j < frames * nch; j++) {                                   \
+    T v = bufs[0][j];                                                           \
+    for (unsigned b = 1; b < count; b++)                                        \
+      v += bufs[b][j];                                                          \
+    out[j] = v;                                                                 \
   }                                                                             \
   return MM_OK;                                                                 \
 }

@@ -53,6 +53,27 @@ double mm_compressor_static_gain (const mm_compressor * c, double level_db);
 int mm_compressor_process_f32 (mm_compressor * c, float *buf, size_t frames);
 int mm_compressor_process_f64 (mm_compressor * c, double *buf, size_t frames);
 
+/* `count` compressors of the same channel count, each over its own
+ * buffer (`frames` frames each, in place), as one call of
+ * mm_compressor_process_* per compressor gives, bit for bit; their
+ * ballistics (the one serial recurrence) run side by side, so the bands
+ * of a multiband compressor cost little more than one band's latency. */
+int mm_compressor_process_multi_f32 (mm_compressor * const *c,
+    unsigned count, float *const *buf, size_t frames);
+int mm_compressor_process_multi_f64 (mm_compressor * const *c,
+    unsigned count, double *const *buf, size_t frames);
+
+/* The same, the outputs summed into out (frames x channels; may not be
+ * one of buf) instead of written back: out = buf[0] + buf[1] + ... as the
+ * compressed bands, added in order in the sample type, bit for bit what
+ * process_multi and a sum give; buf then holds the bands' input still,
+ * or partly processed (not to be used).  The multiband compressor's
+ * outputs and their sum in one pass. */
+int mm_compressor_process_multi_sum_f32 (mm_compressor * const *c,
+    unsigned count, float *const *buf, float *out, size_t frames);
+int mm_compressor_process_multi_sum_f64 (mm_compressor * const *c,
+    unsigned count, double *const *buf, double *out, size_t frames);
+
 /* Gain reduction in dB (>= 0, make-up not counted): now, and the largest
  * since the last call (which clears it). */
 int mm_compressor_get_reduction (mm_compressor * c, double *now_db,

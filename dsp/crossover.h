@@ -1,8 +1,9 @@
-/* crossover: 3-band Linkwitz-Riley 4th-order crossover (each LR4 section is
- * two cascaded 2nd-order Butterworth sections of the one biquad block).
- * The low band is also passed through the high crossover's all-pass
- * (the sum of its low and high parts) so the three bands sum flat in
- * magnitude (within +-0.1 dB; an all-pass phase response overall). */
+/* crossover: 3-band Linkwitz-Riley 4th-order crossover (each LR4 low-pass
+ * is two cascaded 2nd-order Butterworth sections of the one biquad block,
+ * each high-pass the crossover's all-pass minus its low-pass).  The split
+ * at the high frequency comes first; its high band is passed through the
+ * low crossover's all-pass, so the three bands sum flat in magnitude
+ * (within +-0.1 dB; an all-pass phase response overall). */
 #ifndef MM_CROSSOVER_H
 #define MM_CROSSOVER_H
 

@@ -18,6 +18,7 @@
 #include "dither.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "vector.h"
 
@@ -91,12 +92,47 @@ mm_dither_set_bits (mm_dither * d, unsigned bits)
   return MM_OK;
 }
 
-/* TPDF noise in units of the LSB, on (-1, 1). */
-static inline double
-tpdf (uint64_t * s)
+/* The splitmix64 output of state s (the generator's step added first by
+ * the caller): a counter-based generator, so the values of a whole block
+ * are independent of each other and computed side by side. */
+static inline uint64_t
+mix64 (uint64_t z)
 {
-  uint64_t r = splitmix64 (s);
-  return ((double) (r >> 32) - (double) (r & 0xFFFFFFFFu)) * (1.0 / 4294967296.0);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+/* TPDF noise in units of the LSB, on (-1, 1): (hi32 - lo32) / 2^32 of
+ * one output.  The halves become doubles through the exponent bits
+ * (2^52 + v, exact), so the difference is exactly (double) hi - (double)
+ * lo without integer conversions (none in AVX2 for 64-bit lanes). */
+static inline double
+tpdf_of (uint64_t r)
+{
+  const uint64_t magic = UINT64_C (0x4330000000000000);
+  uint64_t hb = magic | (r >> 32), lb = magic | (r & 0xFFFFFFFFu);
+  double h, l;
+  memcpy (&h, &hb, sizeof h);
+  memcpy (&l, &lb, sizeof l);
+  return (h - l) * (1.0 / 4294967296.0);
+}
+
+#define NOISE_BLOCK 256
+
+/* The next n (<= NOISE_BLOCK) noise values of generator *s, times q.
+ * Its vector copies need 64-bit multiplies: AVX2 has none (they are
+ * pieced together from 32-bit ones), AVX-512 has (a copy of its own). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+__attribute__ ((target_clones ("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#endif
+static void
+noise_block (uint64_t * s, double q, double *out, size_t n)
+{
+  const uint64_t s0 = *s;
+  for (size_t i = 0; i < n; i++)
+    out[i] = q * tpdf_of (mix64 (s0 + (uint64_t) (i + 1) * 0x9E3779B97F4A7C15ull));
+  *s = s0 + (uint64_t) n * 0x9E3779B97F4A7C15ull;
 }
 
 #define DEFINE_DITHER_PROCESS(sfx, T)                                           \
@@ -110,16 +146,41 @@ mm_dither_process_##sfx (mm_dither * d, T * buf, size_t frames)                 
   if (d->bits == 0)                                                             \
     return MM_OK;                                                               \
   const double q = d->lsb;                                                      \
-  for (unsigned ch = 0; ch < nch; ch++) {                                       \
-    uint64_t s = d->state[ch];                                                  \
-    for (size_t i = 0; i < frames; i++) {                                       \
-      T *p = buf + i * nch + ch;                                                \
-      *p = (T) ((double) *p + q * tpdf (&s));                                   \
+  double noise[2][NOISE_BLOCK];                                                 \
+  for (size_t o = 0; o < frames; o += NOISE_BLOCK) {                            \
+    const size_t n = frames - o < NOISE_BLOCK ? frames - o : NOISE_BLOCK;       \
+    T *p = buf + o * nch;                                                       \
+    if (nch == 2) {                                                             \
+      noise_block (&d->state[0], q, noise[0], n);                               \
+      noise_block (&d->state[1], q, noise[1], n);                               \
+      add_stereo_##sfx (p, noise[0], noise[1], n);                              \
+      continue;                                                                 \
     }                                                                           \
-    d->state[ch] = s;                                                           \
+    for (unsigned ch = 0; ch < nch; ch++) {                                     \
+      noise_block (&d->state[ch], q, noise[0], n);                              \
+      for (size_t i = 0; i < n; i++)                                            \
+        p[i * nch + ch] = (T) ((double) p[i * nch + ch] + noise[0][i]);         \
+    }                                                                           \
   }                                                                             \
   return MM_OK;                                                                 \
 }
+
+/* Interleaved stereo plus the two channels' noise. */
+#define DEFINE_ADD_STEREO(sfx, T)                                               \
+MM_VECTOR_CLONES static void                                                    \
+add_stereo_##sfx (T * p, const double *a, const double *b, size_t n)            \
+{                                                                               \
+  for (size_t i = 0; i < n; i++) {                                              \
+    p[2 * i] = (T) ((double) p[2 * i] + a[i]);                                  \
+    p[2 * i + 1] = (T) ((double) p[2 * i + 1] + b[i]);                          \
+  }                                                                             \
+}
+
+DEFINE_ADD_STEREO (f32, float)
+DEFINE_ADD_STEREO (f64, double)
+
+static void sanitize_f32 (float *p, size_t n);
+static void sanitize_f64 (double *p, size_t n);
 
 static void
 sanitize_f32 (float *p, size_t n)

@@ -241,7 +241,7 @@ histogram_add (histogram * h, double energy)
 
 /* Mean energy of the `n` steps ending at the last completed one; steps
  * before the start count as silence of their nominal length. */
-static double
+MM_VECTOR_CLONES static double
 window_energy (const mm_loudness * m, unsigned n)
 {
   uint64_t have = m->steps < n ? m->steps : n;
@@ -302,10 +302,9 @@ complete_step (mm_loudness * m)
   }
 }
 
-/* The planes hold `n` sanitised frames: peaks, then K-weighted energy cut
- * at the 10 ms grid. */
+/* The sample and true peaks of the `n` sanitised frames in the planes. */
 static void
-measure_planes (mm_loudness * m, size_t n)
+measure_peaks (mm_loudness * m, size_t n)
 {
   for (unsigned c = 0; c < m->channels; c++) {
     float p = mm_vector_abs_max_f32 (m->plane[c], n, 0.0f);
@@ -317,6 +316,14 @@ measure_planes (mm_loudness * m, size_t n)
         m->true_peak[c] = p;
     }
   }
+}
+
+/* The planes hold `n` sanitised frames: peaks, then K-weighted energy cut
+ * at the 10 ms grid. */
+static void
+measure_planes (mm_loudness * m, size_t n)
+{
+  measure_peaks (m, n);
 
   size_t off = 0;
   while (off < n) {
@@ -392,6 +399,141 @@ mm_loudness_add_frames_f64 (mm_loudness * m, const double *in, size_t frames)
   }
   return MM_OK;
 }
+
+/* Meters measured together: stereo, both channels weighted, the same
+ * rate (the same K-weighting) and the same place on the 10 ms grid. */
+#define MULTI_MAX 4
+
+static int
+groupable (mm_loudness * const *m, unsigned count)
+{
+  if (count < 2 || count > MULTI_MAX)
+    return 0;
+  for (unsigned k = 0; k < count; k++) {
+    const mm_loudness *a = m[k];
+    if (a->channels != 2 || a->os || a->weight[0] == 0.0 || a->weight[1] == 0.0
+        || a->rate != m[0]->rate || a->frames != m[0]->frames
+        || a->step_end != m[0]->step_end)
+      return 0;
+    for (unsigned j = 0; j < k; j++)
+      if (m[j] == a)
+        return 0;
+  }
+  return 1;
+}
+
+/* Largest |x| of the even and of the odd samples of 2 n (no NaN here):
+ * found on the bit patterns with the sign cleared (for non-negative
+ * floats their order), an integer maximum that vectorises. */
+MM_VECTOR_CLONES static void
+abs_max_stereo (const float *restrict d, size_t n, float *pa, float *pb)
+{
+  uint32_t a = 0, b = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t x, y;
+    memcpy (&x, &d[2 * i], sizeof x);
+    memcpy (&y, &d[2 * i + 1], sizeof y);
+    x &= 0x7fffffffu;
+    y &= 0x7fffffffu;
+    a = x > a ? x : a;
+    b = y > b ? y : b;
+  }
+  memcpy (pa, &a, sizeof a);
+  memcpy (pb, &b, sizeof b);
+}
+
+/* The sample peaks of n sanitised interleaved stereo frames (in plane[0]
+ * of a grouped meter; no true peak there). */
+static void
+measure_peaks_stereo (mm_loudness * m, size_t n)
+{
+  float a, b;
+  abs_max_stereo (m->plane[0], n, &a, &b);
+  if (a > m->sample_peak[0])
+    m->sample_peak[0] = a;
+  if (b > m->sample_peak[1])
+    m->sample_peak[1] = b;
+}
+
+/* The K-weighted energy of n frames of the meters' interleaved stereo
+ * chunks (in plane[0]), all their channels side by side
+ * (mm_biquad_cascade2_energy_stereo, idle lanes on scratch state): the
+ * sums of the one-meter path, bit for bit. */
+static void
+measure_energy_multi (mm_loudness * const *m, unsigned count, size_t n)
+{
+  size_t off = 0;
+  while (off < n) {
+    size_t seg = (size_t) (m[0]->step_end - m[0]->frames);
+    if (seg > n - off)
+      seg = n - off;
+    mm_biquad_state scratch[8][2];
+    mm_biquad_state *st[8];
+    const float *in[4];
+    double e[8];
+    memset (scratch, 0, sizeof (scratch));
+    for (unsigned j = 0; j < 8; j++)
+      st[j] = j / 2 < count ? m[j / 2]->kstate[j & 1] : scratch[j];
+    for (unsigned k = 0; k < 4; k++)
+      in[k] = (k < count ? m[k] : m[0])->plane[0] + 2 * off;
+    mm_biquad_cascade2_energy_stereo (m[0]->kweight, st, in, count, seg, e);
+    for (unsigned k = 0; k < count; k++) {
+      mm_loudness *a = m[k];
+      a->step_energy += a->weight[0] * e[2 * k];
+      a->step_energy += a->weight[1] * e[2 * k + 1];
+      a->frames += seg;
+      if (a->frames == a->step_end)
+        complete_step (a);
+    }
+    off += seg;
+  }
+}
+
+#define DEFINE_ADD_MULTI(T, SUFFIX)                                          \
+int                                                                          \
+mm_loudness_add_frames_multi_##SUFFIX (mm_loudness * const *m,               \
+    const T * const *in, unsigned count, size_t frames)                      \
+{                                                                            \
+  if (!m || !in || count == 0)                                               \
+    return MM_ERR_INVALID;                                                   \
+  for (unsigned k = 0; k < count; k++)                                       \
+    if (!m[k] || (!in[k] && frames))                                         \
+      return MM_ERR_INVALID;                                                 \
+  if (!groupable (m, count)) {                                               \
+    for (unsigned k = 0; k < count; k++) {                                   \
+      int err = mm_loudness_add_frames_##SUFFIX (m[k], in[k], frames);       \
+      if (err)                                                               \
+        return err;                                                          \
+    }                                                                        \
+    return MM_OK;                                                            \
+  }                                                                          \
+  for (size_t o = 0; o < frames; o += CHUNK) {                               \
+    size_t n = frames - o < CHUNK ? frames - o : CHUNK;                      \
+    for (unsigned k = 0; k < count; k++) {                                   \
+      /* the chunk interleaved, as float, in the planes' memory */          \
+      float *d = m[k]->plane[0];                                             \
+      const T *src = in[k] + 2 * o;                                          \
+      for (size_t i = 0; i < 2 * n; i++)                                     \
+        d[i] = (float) src[i];                                               \
+      m[k]->nonfinite += mm_vector_sanitize_f32 (d, 2 * n);                  \
+      measure_peaks_stereo (m[k], n);                                        \
+    }                                                                        \
+    measure_energy_multi (m, count, n);                                      \
+  }                                                                          \
+  return MM_OK;                                                              \
+}                                                                            \
+                                                                             \
+int                                                                          \
+mm_loudness_add_frames_pair_##SUFFIX (mm_loudness * a, const T * ina,        \
+    mm_loudness * b, const T * inb, size_t frames)                           \
+{                                                                            \
+  mm_loudness *const m[2] = { a, b };                                        \
+  const T *const in[2] = { ina, inb };                                       \
+  return mm_loudness_add_frames_multi_##SUFFIX (m, in, 2, frames);           \
+}
+
+DEFINE_ADD_MULTI (float, f32)
+DEFINE_ADD_MULTI (double, f64)
 
 int
 mm_loudness_momentary (const mm_loudness * m, double *lufs)

@@ -64,6 +64,22 @@ unsigned mm_loudness_get_true_peak_factor (const mm_loudness * m);
 /* Interleaved input. Frames may be 0. */
 int mm_loudness_add_frames_f32 (mm_loudness * m, const float *in, size_t frames);
 int mm_loudness_add_frames_f64 (mm_loudness * m, const double *in, size_t frames);
+/* `frames` frames into each of two meters (a and b, each its own
+ * interleaved input): what two add_frames calls give, bit for bit; two
+ * stereo meters (without true peak) at the same rate and place on the
+ * 10 ms grid are measured in one pass, their K-weighting side by side
+ * (as a normaliser's input and output meters are). */
+int mm_loudness_add_frames_pair_f32 (mm_loudness * a, const float *ina,
+    mm_loudness * b, const float *inb, size_t frames);
+int mm_loudness_add_frames_pair_f64 (mm_loudness * a, const double *ina,
+    mm_loudness * b, const double *inb, size_t frames);
+/* The same for `count` meters (each its own input, up to four measured
+ * together: 2 to 4 stereo meters so placed, eight channels side by
+ * side; others one after the other). */
+int mm_loudness_add_frames_multi_f32 (mm_loudness * const *m,
+    const float *const *in, unsigned count, size_t frames);
+int mm_loudness_add_frames_multi_f64 (mm_loudness * const *m,
+    const double *const *in, unsigned count, size_t frames);
 
 /* Results in LUFS / LU.  A value of silence (or before any block passed the
  * absolute gate) is MM_LOUDNESS_SILENCE (-inf) with MM_OK. */

@@ -448,21 +448,33 @@ update_live_gain (mm_loudnorm * n)
 }
 
 /* Live delay line: out = the input of `delay` frames ago (T: the sample
- * type of the call, R: the ring's). */
+ * type of the call, R: the ring's).  In runs up to the ring's wrap: each
+ * slot is read out, then overwritten with the input of the same frame. */
 #define DEFINE_DELAY(T, R, SUFFIX)                                           \
 static void                                                                  \
 delay_##SUFFIX (mm_loudnorm * n, const T * in, T * out, size_t frames)       \
 {                                                                            \
   const size_t C = n->channels;                                              \
   R *ring = n->ring;                                                         \
-  for (size_t i = 0; i < frames; i++) {                                      \
+  while (frames > 0) {                                                       \
+    size_t len = n->delay - n->ring_pos;                                     \
+    len = len < frames ? len : frames;                                       \
     R *slot = ring + n->ring_pos * C;                                        \
-    for (size_t c = 0; c < C; c++) {                                         \
-      out[i * C + c] = (T) slot[c];                                          \
-      slot[c] = (R) in[i * C + c];                                           \
+    if (sizeof (T) == sizeof (R)) {                                          \
+      memcpy (out, slot, len * C * sizeof (T));                              \
+      memcpy (slot, in, len * C * sizeof (R));                               \
+    } else {                                                                 \
+      for (size_t i = 0; i < len * C; i++) {                                 \
+        out[i] = (T) slot[i];                                                \
+        slot[i] = (R) in[i];                                                 \
+      }                                                                      \
     }                                                                        \
-    if (++n->ring_pos == n->delay)                                           \
+    n->ring_pos += len;                                                      \
+    if (n->ring_pos == n->delay)                                             \
       n->ring_pos = 0;                                                       \
+    in += len * C;                                                           \
+    out += len * C;                                                          \
+    frames -= len;                                                           \
   }                                                                          \
 }
 
@@ -485,16 +497,25 @@ delay_f64 (mm_loudnorm * n, const double *in, double *out, size_t frames)
   delay_f64_f64 (n, in, out, frames);   /* checked: ring_f64 */
 }
 
-/* One process function per sample type: meter in, delay (live), gain,
- * limiter, meter out; cut at the live gain decisions so any split of the
- * stream into calls gives the same output. */
+/* One process function per sample type: delay (live), gain, limiter,
+ * then the input and output meters (together: their K-weighting side by
+ * side); cut at the live gain decisions so any split of the stream into
+ * calls gives the same output. */
 #define DEFINE_PROCESS(T, SUFFIX)                                            \
 int                                                                          \
 mm_loudnorm_process_##SUFFIX (mm_loudnorm * n, const T * in, T * out,        \
     size_t frames)                                                           \
 {                                                                            \
+  return mm_loudnorm_process_metered_##SUFFIX (n, in, out, frames, NULL,      \
+      NULL);                                                                 \
+}                                                                            \
+                                                                             \
+int                                                                          \
+mm_loudnorm_process_metered_##SUFFIX (mm_loudnorm * n, const T * in,         \
+    T * out, size_t frames, mm_loudness * extra, const T * extra_in)         \
+{                                                                            \
   if (!n || (!out && frames) || (sizeof (T) == sizeof (double)              \
-          && n->ring && !n->ring_f64))                                       \
+          && n->ring && !n->ring_f64) || (extra && !extra_in && frames))     \
     return MM_ERR_INVALID;                                                   \
   const int drain = in == NULL;                                              \
   while (frames > 0) {                                                       \
@@ -502,24 +523,31 @@ mm_loudnorm_process_##SUFFIX (mm_loudnorm * n, const T * in, T * out,        \
     if (n->mode == MM_LOUDNORM_LIVE && n->next_update - n->frames_in < len)  \
       len = (size_t) (n->next_update - n->frames_in);                        \
     len = len < ZERO_FRAMES ? len : ZERO_FRAMES;                             \
-    if (drain) {                                                             \
+    if (drain)                                                               \
       in = (const T *) n->zeros;                                             \
-    } else {                                                                 \
-      mm_loudness_add_frames_##SUFFIX (n->in_meter, in, len);                \
-    }                                                                        \
     if (n->mode == MM_LOUDNORM_LIVE)                                         \
       delay_##SUFFIX (n, in, out, len);                                      \
     else                                                                     \
       memcpy (out, in, len * n->channels * sizeof (T));                      \
     mm_smoother_fill (n->gain, n->pregain, len);                             \
     mm_limiter_process_gain_##SUFFIX (n->limiter, out, n->pregain, len);     \
-    mm_loudness_add_frames_##SUFFIX (n->out_meter, out, len);                \
+    /* the meters of what came in and of what goes out (and the        */   \
+    /* caller's), together                                              */   \
+    if (drain) {                                                             \
+      mm_loudness_add_frames_##SUFFIX (n->out_meter, out, len);              \
+    } else {                                                                 \
+      mm_loudness *const m[3] = { n->in_meter, n->out_meter, extra };        \
+      const T *const mi[3] = { in, out, extra_in };                          \
+      mm_loudness_add_frames_multi_##SUFFIX (m, mi, extra ? 3 : 2, len);     \
+    }                                                                        \
     n->frames_in += len;                                                     \
     if (n->mode == MM_LOUDNORM_LIVE && n->frames_in == n->next_update) {     \
       update_live_gain (n);                                                  \
       n->next_update += n->rate / UPDATES_PER_SECOND;                        \
     }                                                                        \
     in = drain ? NULL : in + len * n->channels;                              \
+    if (extra && !drain)                                                     \
+      extra_in += len * mm_loudness_get_channels (extra);                    \
     out += len * n->channels;                                                \
     frames -= len;                                                           \
   }                                                                          \

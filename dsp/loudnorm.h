@@ -92,6 +92,15 @@ int mm_loudnorm_process_f32 (mm_loudnorm * n, const float *in, float *out,
     size_t frames);
 int mm_loudnorm_process_f64 (mm_loudnorm * n, const double *in, double *out,
     size_t frames);
+/* The same, and extra_in (frames x the extra meter's channels) into the
+ * meter extra (NULL: none; not fed while draining) along with the
+ * normaliser's own meters: a stereo meter at the same rate and place on
+ * the 10 ms grid is measured with them in one pass (their K-weighting
+ * side by side: a chain's input meter). */
+int mm_loudnorm_process_metered_f32 (mm_loudnorm * n, const float *in,
+    float *out, size_t frames, mm_loudness * extra, const float *extra_in);
+int mm_loudnorm_process_metered_f64 (mm_loudnorm * n, const double *in,
+    double *out, size_t frames, mm_loudness * extra, const double *extra_in);
 
 /* The gain being applied now, dB (before the limiter). */
 double mm_loudnorm_get_gain (const mm_loudnorm * n);

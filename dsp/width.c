@@ -29,6 +29,7 @@
  */
 #include "width.h"
 
+#include <float.h>
 #include <stdlib.h>
 
 #include "biquad.h"
@@ -168,9 +169,32 @@ sanitize_f64 (double *d, size_t n)
     d[i] = isfinite (d[i]) ? d[i] : 0.0;
 }
 
+/* S of n stereo frames (non-finite samples taken as 0). */
+static void
+side_f32 (const float *buf, double *side, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    double l = buf[2 * i], r = buf[2 * i + 1];
+    l = isfinite (l) ? l : 0.0;
+    r = isfinite (r) ? r : 0.0;
+    side[i] = 0.5 * (l - r);
+  }
+}
+
+static void
+side_f64 (const double *buf, double *side, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    double l = buf[2 * i], r = buf[2 * i + 1];
+    l = isfinite (l) ? l : 0.0;
+    r = isfinite (r) ? r : 0.0;
+    side[i] = 0.5 * (l - r);
+  }
+}
+
 /* n <= BLOCK stereo frames, in place. */
 #define DEFINE_WIDTH_PROCESS(sfx, T)                                            \
-static void                                                                     \
+MM_VECTOR_CLONES static void                                                    \
 block_##sfx (mm_width * w, T * buf, size_t n)                                   \
 {                                                                               \
   double ll = w->sum_ll, rr = w->sum_rr, lr = w->sum_lr;                        \
@@ -186,15 +210,31 @@ block_##sfx (mm_width * w, T * buf, size_t n)                                   
       rr += (double) r * r;                                                     \
       lr += (double) l * r;                                                     \
     }                                                                           \
+  } else if (w->bass_mono_hz > 0.0 && !mm_smoother_is_ramping (w->width)) {   \
+    /* steady width, bass mono on: one width for the block, the side's   */ \
+    /* high-pass in the same loop (its recursion, all that is serial,     */ \
+    /* then overlaps the rest)                                            */ \
+    const double wv = (float) mm_smoother_get_value (w->width);                 \
+    const mm_biquad_coeffs hp = w->hp;                                          \
+    mm_biquad_state hs = w->hp_state;                                           \
+    for (size_t i = 0; i < n; i++) {                                            \
+      double l = buf[2 * i], r = buf[2 * i + 1];                                \
+      l = fabs (l) <= DBL_MAX ? l : 0.0;                                        \
+      r = fabs (r) <= DBL_MAX ? r : 0.0;                                        \
+      const double sh = mm_biquad_tick (&hp, &hs, 0.5 * (l - r));               \
+      const double m = 0.5 * (l + r), sd = wv * sh;                             \
+      const T lo = (T) (m + sd), ro = (T) (m - sd);                             \
+      buf[2 * i] = lo;                                                          \
+      buf[2 * i + 1] = ro;                                                      \
+      ll += (double) lo * lo;                                                   \
+      rr += (double) ro * ro;                                                   \
+      lr += (double) lo * ro;                                                   \
+    }                                                                           \
+    w->hp_state = hs;                                                           \
   } else {                                                                      \
     double *side = w->side;                                                     \
     mm_smoother_fill (w->width, w->wb, n);                                      \
-    for (size_t i = 0; i < n; i++) {                                            \
-      double l = buf[2 * i], r = buf[2 * i + 1];                                \
-      l = isfinite (l) ? l : 0.0;                                               \
-      r = isfinite (r) ? r : 0.0;                                               \
-      side[i] = 0.5 * (l - r);                                                  \
-    }                                                                           \
+    side_##sfx (buf, side, n);                                                  \
     if (w->bass_mono_hz > 0.0)                                                  \
       mm_biquad_process (&w->hp, &w->hp_state, side, n);                        \
     for (size_t i = 0; i < n; i++) {                                            \

@@ -368,6 +368,210 @@ test_cascade_process (void)
   }
 }
 
+/* The four-lane and the stereo-float kernels against the one-lane
+ * cascade: four lanes with their own coefficients (the crossover's
+ * low-pass, all-pass and EQ shapes) and states, 0..9 sections, chunks of
+ * varied length with the states carried across; bit for bit, states
+ * included.  stereo_f32 equals x2 on the widened channels, rounded. */
+static void
+test_cascade_x4_stereo (void)
+{
+  enum { NS = 9, LEN = 1500 };
+  static double in[4][LEN], ref[4][LEN], got[LEN][4];
+  static double pa[LEN], pb[LEN];
+  static float st[2 * LEN];
+  uint64_t seed = 99;
+  for (int i = 0; i < LEN; i++)
+    for (int j = 0; j < 4; j++)
+      in[j][i] = j == 3 ? 0.5 * sin (0.021 * i) : tc_random (&seed) * 2.0 - 1.0;
+  static const mm_biquad_type types[4] = { MM_BIQUAD_LOWPASS,
+    MM_BIQUAD_HIGHPASS, MM_BIQUAD_PEAK, MM_BIQUAD_HIGHSHELF };
+  mm_biquad_coeffs c[NS][4], cl[4][NS];
+  for (int k = 0; k < NS; k++)
+    for (int j = 0; j < 4; j++) {
+      mm_biquad_design (&c[k][j], types[(j + k) % 4], 48000,
+          40.0 * (k + 1) * (j + 1), 0.6 + 0.1 * k, -3.0 + j);
+      if (j == 2 && k == 1) {           /* an all-pass from a low-pass */
+        mm_biquad_coeffs lp = c[k][j];
+        c[k][j] = (mm_biquad_coeffs) { lp.a2, lp.a1, 1.0, lp.a1, lp.a2 };
+      }
+      cl[j][k] = c[k][j];
+    }
+  int same4 = 1, same2 = 1;
+  for (unsigned ns = 0; ns <= NS; ns++) {
+    mm_biquad_state s4[NS][4], sl[4][NS];
+    mm_biquad_state sa[NS], sb[NS], ra[NS], rb[NS];
+    memset (s4, 0, sizeof (s4));
+    memset (sl, 0, sizeof (sl));
+    memset (sa, 0, sizeof (sa));
+    memset (sb, 0, sizeof (sb));
+    memset (ra, 0, sizeof (ra));
+    memset (rb, 0, sizeof (rb));
+    for (int i = 0; i < LEN; i++) {
+      for (int j = 0; j < 4; j++) {
+        ref[j][i] = in[j][i];
+        got[i][j] = in[j][i];
+      }
+      st[2 * i] = (float) in[0][i];
+      st[2 * i + 1] = (float) in[3][i];
+      pa[i] = st[2 * i];
+      pb[i] = st[2 * i + 1];
+    }
+    for (size_t off = 0, len = 0; off < LEN; off += len, len = len * 2 + 1) {
+      if (len > LEN - off)
+        len = LEN - off;
+      for (int j = 0; j < 4; j++)
+        mm_biquad_cascade_process (cl[j], sl[j], ns, ref[j] + off, len);
+      mm_biquad_cascade_process_x4 (&c[0][0], &s4[0][0], ns, got[off], len);
+      /* stereo: lanes 0's sections on channels 0 and 3 */
+      mm_biquad_cascade_process_x2 (cl[0], ra, rb, ns, pa + off, pb + off,
+          len);
+      mm_biquad_cascade_process_stereo_f32 (cl[0], sa, sb, ns, st + 2 * off,
+          len);
+    }
+    for (int i = 0; i < LEN; i++) {
+      for (int j = 0; j < 4; j++)
+        same4 &= memcmp (&ref[j][i], &got[i][j], sizeof (double)) == 0;
+      same2 &= st[2 * i] == (float) pa[i] && st[2 * i + 1] == (float) pb[i];
+    }
+    for (unsigned k = 0; k < ns; k++)
+      for (int j = 0; j < 4; j++)
+        same4 &= memcmp (&sl[j][k], &s4[k][j], sizeof (mm_biquad_state)) == 0;
+    same2 &= memcmp (ra, sa, sizeof (ra)) == 0 && memcmp (rb, sb, sizeof (rb)) == 0;
+  }
+  if (!CHECK (same4))
+    printf ("  (x4 differs from four single lanes)\n");
+  if (!CHECK (same2))
+    printf ("  (stereo_f32 differs from x2 on the widened channels)\n");
+}
+
+/* cascade2_energy_x4 against four calls of cascade2_energy: the same
+ * energies and states, bit for bit, pieces of uneven length. */
+static void
+test_cascade2_x4 (void)
+{
+  static float in[4][N];
+  uint64_t seed = 4711;
+  for (int i = 0; i < N; i++)
+    for (int j = 0; j < 4; j++)
+      in[j][i] = j == 2 ? (float) (1e-3 * sin (0.05 * i))
+          : (float) (tc_random (&seed) * 2.0 - 1.0) * (j == 3 && i > N / 2 ? 0.0f : 1.0f);
+  mm_biquad_coeffs c[2];
+  mm_biquad_design_kweight_shelf (&c[0], 44100);
+  mm_biquad_design_kweight_highpass (&c[1], 44100);
+  mm_biquad_state r[4][2], s[4][2];
+  memset (r, 0, sizeof (r));
+  memset (s, 0, sizeof (s));
+  int same = 1;
+  for (size_t off = 0, len = 0; off < N; off += len, len = len * 2 + 1) {
+    if (len > N - off)
+      len = N - off;
+    double e[4], er[4];
+    for (int j = 0; j < 4; j++)
+      er[j] = mm_biquad_cascade2_energy (c, r[j], in[j] + off, len);
+    mm_biquad_state *const sp[4] = { s[0], s[1], s[2], s[3] };
+    const float *const ip[4] = { in[0] + off, in[1] + off, in[2] + off,
+      in[3] + off
+    };
+    mm_biquad_cascade2_energy_x4 (c, sp, ip, len, e);
+    for (int j = 0; j < 4; j++)
+      same &= e[j] == er[j];
+  }
+  same &= memcmp (r, s, sizeof (r)) == 0;
+  if (!CHECK (same))
+    printf ("  (cascade2_energy_x4 differs from four single calls)\n");
+}
+
+/* cascade_process_x4_fork against x4, the lane copy and x4 again: both
+ * outputs and every state bit for bit, for the shapes 1..2 + 1..2 (one
+ * loop) and 3 + 1 (two passes), chunks of varied length. */
+static void
+test_cascade_x4_fork (void)
+{
+  enum { LEN = 1500 };
+  static double in[LEN][4], r1[LEN][4], r2[LEN][4], g1[LEN][4], g2[LEN][4];
+  uint64_t seed = 515;
+  for (int i = 0; i < LEN; i++)
+    for (int j = 0; j < 4; j++)
+      in[i][j] = tc_random (&seed) * 2.0 - 1.0;
+  mm_biquad_coeffs c[4][4];
+  for (int k = 0; k < 4; k++)
+    for (int j = 0; j < 4; j++)
+      mm_biquad_design (&c[k][j], (j + k) % 2 ? MM_BIQUAD_LOWPASS :
+          MM_BIQUAD_PEAK, 48000, 150.0 * (k + 1) + 700.0 * j, 0.7 + 0.2 * j,
+          2.0 - k);
+  static const unsigned shapes[][2] = { {1, 1}, {1, 2}, {2, 1}, {2, 2}, {3, 1} };
+  int same = 1;
+  for (unsigned sh = 0; sh < 5; sh++) {
+    const unsigned f = shapes[sh][0], g = shapes[sh][1];
+    mm_biquad_state rs[4][4], gs[4][4];
+    memset (rs, 0, sizeof (rs));
+    memset (gs, 0, sizeof (gs));
+    memcpy (r1, in, sizeof (in));
+    memcpy (g1, in, sizeof (in));
+    for (size_t off = 0, len = 0; off < LEN; off += len, len = len * 2 + 1) {
+      if (len > LEN - off)
+        len = LEN - off;
+      mm_biquad_cascade_process_x4 (&c[0][0], &rs[0][0], f, r1[off], len);
+      for (size_t i = off; i < off + len; i++) {
+        r2[i][0] = r2[i][2] = r1[i][0];
+        r2[i][1] = r2[i][3] = r1[i][1];
+      }
+      mm_biquad_cascade_process_x4 (&c[f][0], &rs[f][0], g, r2[off], len);
+      mm_biquad_cascade_process_x4_fork (&c[0][0], &gs[0][0], f, g, g1[off],
+          g2[off], len);
+    }
+    same &= memcmp (r1, g1, sizeof (r1)) == 0 && memcmp (r2, g2, sizeof (r2)) == 0;
+    same &= memcmp (rs, gs, (f + g) * 4 * sizeof (mm_biquad_state)) == 0;
+  }
+  if (!CHECK (same))
+    printf ("  (x4_fork differs from x4, copy, x4)\n");
+}
+
+/* cascade2_energy_stereo against single calls per channel: 1..4 pairs
+ * of interleaved stereo, energies and states bit for bit. */
+static void
+test_cascade2_stereo (void)
+{
+  static float in[4][2 * N], pl[8][N];
+  uint64_t seed = 99;
+  for (int i = 0; i < N; i++)
+    for (int k = 0; k < 4; k++)
+      for (int c = 0; c < 2; c++) {
+        float v = (float) ((tc_random (&seed) * 2.0 - 1.0) * (1.0 + k + c));
+        in[k][2 * i + c] = v;
+        pl[2 * k + c][i] = v;
+      }
+  mm_biquad_coeffs co[2];
+  mm_biquad_design_kweight_shelf (&co[0], 48000);
+  mm_biquad_design_kweight_highpass (&co[1], 48000);
+  int same = 1;
+  for (unsigned pairs = 1; pairs <= 4; pairs++) {
+    mm_biquad_state r[8][2], st[8][2];
+    memset (r, 0, sizeof (r));
+    memset (st, 0, sizeof (st));
+    for (size_t off = 0, len = 0; off < N; off += len, len = len * 2 + 1) {
+      if (len > N - off)
+        len = N - off;
+      double e[8], er[8];
+      for (unsigned j = 0; j < 2 * pairs; j++)
+        er[j] = mm_biquad_cascade2_energy (co, r[j], pl[j] + off, len);
+      mm_biquad_state *const sp[8] = { st[0], st[1], st[2], st[3], st[4],
+        st[5], st[6], st[7]
+      };
+      const float *const ip[4] = { in[0] + 2 * off, in[1] + 2 * off,
+        in[2] + 2 * off, in[3] + 2 * off
+      };
+      mm_biquad_cascade2_energy_stereo (co, sp, ip, pairs, len, e);
+      for (unsigned j = 0; j < 2 * pairs; j++)
+        same &= e[j] == er[j];
+    }
+    same &= memcmp (r, st, 2 * pairs * sizeof (r[0])) == 0;
+  }
+  if (!CHECK (same))
+    printf ("  (cascade2_energy_stereo differs from single calls)\n");
+}
+
 int
 main (void)
 {
@@ -377,5 +581,9 @@ main (void)
   test_process ();
   test_cascade2_x2 ();
   test_cascade_process ();
+  test_cascade_x4_stereo ();
+  test_cascade2_x4 ();
+  test_cascade_x4_fork ();
+  test_cascade2_stereo ();
   return tc_finish ("biquad");
 }

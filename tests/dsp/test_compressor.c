@@ -513,6 +513,121 @@ test_reduction_meter (void)
   mm_compressor_free (&c);
 }
 
+/* process_multi against one process call per compressor: three bands
+ * (peak and RMS, linked and not, a parameter glide, a quiet stretch, a
+ * band that never reaches its knee), irregular chunks: the same samples
+ * and the same reduction readouts, bit for bit, f32 and f64. */
+static void
+test_multi_equals_single (void)
+{
+  enum { NB = 3, N = 40000, NCH = 2 };
+  static float in[NB][NCH * N], a[NB][NCH * N], b[NB][NCH * N];
+  static double ad[NB][NCH * N], bd[NB][NCH * N];
+  rng g = { 77 };
+  for (size_t i = 0; i < N; i++)
+    for (unsigned k = 0; k < NB; k++)
+      for (unsigned ch = 0; ch < NCH; ch++) {
+        double env = i > 15000 && i < 21000 ? 1e-4 : 0.4 + 0.3 * sin (TWO_PI * i / 7000.0);
+        in[k][i * NCH + ch] = (float) ((k == 2 ? 0.01 : 1.0) * env * rng_gauss (&g));
+      }
+  mm_compressor_params p[NB] = { params (-24, 3, 6, 5, 120),
+    params (-20, 2.5, 0, 1, 80), params (-30, 4, 12, 20, 300) };
+  p[1].detector = MM_COMPRESSOR_RMS;
+  p[2].link = 0.5;
+  mm_compressor *s[NB], *m[NB];
+  for (unsigned k = 0; k < NB; k++) {
+    s[k] = make (48000, NCH, &p[k]);
+    m[k] = make (48000, NCH, &p[k]);
+    memcpy (a[k], in[k], sizeof (in[k]));
+    memcpy (b[k], in[k], sizeof (in[k]));
+    for (size_t i = 0; i < NCH * N; i++)
+      ad[k][i] = bd[k][i] = in[k][i];
+  }
+  int same = 1;
+  size_t o = 0, step = 1;
+  while (o < N) {
+    size_t len = (step++ * 4099) % 900 + 1;
+    len = len < N - o ? len : N - o;
+    if (o <= 20000 && o + len > 20000)
+      for (unsigned k = 0; k < NB; k++) {
+        mm_compressor_params q = p[k];
+        q.threshold_db -= 6.0;
+        q.makeup_db = 2.0;
+        mm_compressor_set_params (s[k], &q);
+        mm_compressor_set_params (m[k], &q);
+      }
+    float *bufs[NB];
+    for (unsigned k = 0; k < NB; k++) {
+      mm_compressor_process_f32 (s[k], a[k] + o * NCH, len);
+      bufs[k] = b[k] + o * NCH;
+    }
+    CHECK (mm_compressor_process_multi_f32 (m, NB, bufs, len) == MM_OK);
+    for (unsigned k = 0; k < NB; k++) {
+      double n1, x1, n2, x2;
+      mm_compressor_get_reduction (s[k], &n1, &x1);
+      mm_compressor_get_reduction (m[k], &n2, &x2);
+      same &= n1 == n2 && x1 == x2;
+    }
+    o += len;
+  }
+  for (unsigned k = 0; k < NB; k++)
+    same &= memcmp (a[k], b[k], sizeof (a[k])) == 0;
+  /* f64, one call each */
+  double *dbufs[NB];
+  for (unsigned k = 0; k < NB; k++) {
+    mm_compressor_reset (s[k]);
+    mm_compressor_reset (m[k]);
+    mm_compressor_process_f64 (s[k], ad[k], N);
+    dbufs[k] = bd[k];
+  }
+  mm_compressor_process_multi_f64 (m, NB, dbufs, N);
+  for (unsigned k = 0; k < NB; k++)
+    same &= memcmp (ad[k], bd[k], sizeof (ad[k])) == 0;
+  if (!CHECK (same))
+    printf ("  (process_multi differs from single calls)\n");
+  CHECK (mm_compressor_process_multi_f32 (NULL, 1, NULL, 1) == MM_ERR_INVALID);
+
+  /* process_multi_sum: the same as process_multi and a sum, bit for bit */
+  static float sum_ref[NCH * N], sum_got[NCH * N];
+  for (unsigned k = 0; k < NB; k++) {
+    mm_compressor_reset (s[k]);
+    mm_compressor_reset (m[k]);
+    memcpy (a[k], in[k], sizeof (in[k]));
+    memcpy (b[k], in[k], sizeof (in[k]));
+  }
+  same = 1;
+  o = 0;
+  step = 1;
+  while (o < N) {
+    size_t len = (step++ * 3089) % 1100 + 1;
+    len = len < N - o ? len : N - o;
+    float *ab[NB], *bb[NB];
+    for (unsigned k = 0; k < NB; k++) {
+      ab[k] = a[k] + o * NCH;
+      bb[k] = b[k] + o * NCH;
+    }
+    mm_compressor_process_multi_f32 (s, NB, ab, len);
+    for (size_t j = 0; j < len * NCH; j++)
+      sum_ref[o * NCH + j] = ab[0][j] + ab[1][j] + ab[2][j];
+    CHECK (mm_compressor_process_multi_sum_f32 (m, NB, bb, sum_got + o * NCH,
+            len) == MM_OK);
+    o += len;
+  }
+  same &= memcmp (sum_ref, sum_got, sizeof (sum_ref)) == 0;
+  for (unsigned k = 0; k < NB; k++) {
+    double n1, x1, n2, x2;
+    mm_compressor_get_reduction (s[k], &n1, &x1);
+    mm_compressor_get_reduction (m[k], &n2, &x2);
+    same &= n1 == n2 && x1 == x2;
+  }
+  if (!CHECK (same))
+    printf ("  (process_multi_sum differs from process_multi and a sum)\n");
+  for (unsigned k = 0; k < NB; k++) {
+    mm_compressor_free (&s[k]);
+    mm_compressor_free (&m[k]);
+  }
+}
+
 int
 main (void)
 {
@@ -526,5 +641,6 @@ main (void)
   test_nonfinite ();
   test_split_reset_f64 ();
   test_reduction_meter ();
+  test_multi_equals_single ();
   return tc_finish ("compressor");
 }

@@ -75,6 +75,7 @@ test_echo_times_and_feedback_ratio (unsigned rate, double ms, double fb)
   CHECK (bad_pos == 0);
   CHECK (stray == 0);
   printf ("echoes: %u Hz %g ms (%zu samples) fb %g ok\n", rate, ms, d, fb);
+  free (buf);
   mm_delay_free (&dl);
   CHECK (dl == NULL);
 }

@@ -544,6 +544,94 @@ test_unaligned (void)
   }
 }
 
+/* add_frames_pair against two add_frames calls: every reading the same,
+ * bit for bit, for two stereo meters fed together in uneven pieces
+ * (their K-weighting then runs four channels side by side), and for
+ * pairs that cannot go together (a weight 0, different places on the
+ * 10 ms grid), which take the one-meter path. */
+static void
+test_pair (void)
+{
+  size_t n;
+  double *x = programme (48000, 2, 6.0, 5, &n);
+  float *f = to_f32 (x, n * 2);
+  float *g = malloc (n * 2 * sizeof (float));
+  for (size_t i = 0; i < 2 * n; i++)
+    g[i] = 0.5f * f[(i + 7777) % (2 * n)];
+  for (int kase = 0; kase < 3; kase++) {
+    mm_loudness *a = mm_loudness_new (48000, 2, MM_LOUDNESS_TRUE_PEAK);
+    mm_loudness *b = mm_loudness_new (48000, 2, 0);
+    mm_loudness *ra = mm_loudness_new (48000, 2, MM_LOUDNESS_TRUE_PEAK);
+    mm_loudness *rb = mm_loudness_new (48000, 2, 0);
+    if (kase == 1) {
+      mm_loudness_set_channel_weight (b, 1, 0.0);
+      mm_loudness_set_channel_weight (rb, 1, 0.0);
+    }
+    size_t start = 0;
+    if (kase == 2) {            /* b one piece ahead on the grid */
+      mm_loudness_add_frames_f32 (b, g, 100);
+      mm_loudness_add_frames_f32 (rb, g, 100);
+      start = 100;
+    }
+    uint64_t seed = 31;
+    for (size_t i = start, len; i < n; i += len) {
+      len = 1 + (size_t) (tc_random (&seed) * 2500);
+      if (len > n - i)
+        len = n - i;
+      CHECK (mm_loudness_add_frames_pair_f32 (a, f + 2 * i, b, g + 2 * i,
+              len) == MM_OK);
+      mm_loudness_add_frames_f32 (ra, f + 2 * i, len);
+      mm_loudness_add_frames_f32 (rb, g + 2 * i, len);
+    }
+    readings r1 = read_all (a), r2 = read_all (ra);
+    readings r3 = read_all (b), r4 = read_all (rb);
+    if (!CHECK (memcmp (&r1, &r2, sizeof (r1)) == 0
+            && memcmp (&r3, &r4, sizeof (r3)) == 0))
+      printf ("  (case %d: the paired meters differ from single ones)\n", kase);
+    mm_loudness_free (&a);
+    mm_loudness_free (&b);
+    mm_loudness_free (&ra);
+    mm_loudness_free (&rb);
+  }
+  CHECK (mm_loudness_add_frames_pair_f32 (NULL, f, NULL, f, 1) == MM_ERR_INVALID);
+
+  /* three meters at once (add_frames_multi), f64 input */
+  {
+    double *dg = malloc (n * 2 * sizeof (double));
+    for (size_t i = 0; i < 2 * n; i++)
+      dg[i] = g[i];
+    mm_loudness *mm[3], *rr[3];
+    const double *src[3] = { x, dg, x };
+    for (int k = 0; k < 3; k++) {
+      mm[k] = mm_loudness_new (48000, 2, 0);
+      rr[k] = mm_loudness_new (48000, 2, 0);
+    }
+    uint64_t seed = 5;
+    for (size_t i = 0, len; i < n; i += len) {
+      len = 1 + (size_t) (tc_random (&seed) * 3000);
+      if (len > n - i)
+        len = n - i;
+      const double *in3[3] = { src[0] + 2 * i, src[1] + 2 * i, src[2] + 2 * i };
+      CHECK (mm_loudness_add_frames_multi_f64 (mm, in3, 3, len) == MM_OK);
+      for (int k = 0; k < 3; k++)
+        mm_loudness_add_frames_f64 (rr[k], src[k] + 2 * i, len);
+    }
+    int same = 1;
+    for (int k = 0; k < 3; k++) {
+      readings q1 = read_all (mm[k]), q2 = read_all (rr[k]);
+      same &= memcmp (&q1, &q2, sizeof (q1)) == 0;
+      mm_loudness_free (&mm[k]);
+      mm_loudness_free (&rr[k]);
+    }
+    if (!CHECK (same))
+      printf ("  (three meters together differ from single ones)\n");
+    free (dg);
+  }
+  free (x);
+  free (f);
+  free (g);
+}
+
 int
 main (void)
 {
@@ -559,5 +647,6 @@ main (void)
   test_channel_weights ();
   test_basics ();
   test_unaligned ();
+  test_pair ();
   return tc_finish ("loudness");
 }
