@@ -64,6 +64,10 @@
 #include "vector.h"
 
 #define BLOCK 256
+/* The block passes run over the block's frames rounded up to LANES (a
+ * multiple of GROUP below), in groups of LANES: every slot through the
+ * same vector code (no scalar tail), whatever n. */
+#define LANES 16
 #define PARAM_RAMP_MS 50.0
 #define FLUSH_EPS 1e-30
 #define DB_TO_NEPER 0.11512925464970228 /* ln 10 / 20 */
@@ -92,6 +96,7 @@ struct mm_compressor
    * whether the block passes unchanged; per frame the levels (then the
    * gain factors), the make-ups (not steady) and the reductions. */
   int steady, quiet, unity;
+  size_t nr;                    /* the block's frames rounded up to LANES */
   float st_thr, st_ratio, st_knee;
   double st_mk;
   double lev[BLOCK], mk[BLOCK], yv[BLOCK];
@@ -344,10 +349,10 @@ mm_compressor_get_reduction (mm_compressor * c, double *now_db, double *max_db)
 }
 
 /* Branch-free kernels for the linked block passes.  Each runs over the
- * whole BLOCK (whatever the number of frames in the block, the slots past
- * it hold harmless stale values): every frame goes through the same
- * vector code, so the output does not depend on how the stream is cut
- * into calls.  MM_VECTOR_CLONES: an AVX2/FMA copy as well. */
+ * block's frames rounded up to LANES, in groups of LANES (the slots past
+ * the frames hold harmless stale values): every frame goes through the
+ * same vector code (no scalar tail), so the output does not depend on
+ * how the stream is cut into calls.  MM_VECTOR_CLONES: an AVX2/FMA copy as well. */
 static inline double
 bits_f64 (uint64_t u)
 {
@@ -450,14 +455,15 @@ curve_nb (double x, double t, double slope, double w, double iw)
 MM_VECTOR_CLONES static void
 makeup_pass (const float *restrict thr, const float *restrict ratio,
     const float *restrict knee, const float *restrict makeup,
-    const float *restrict auto_on, double *restrict mk)
+    const float *restrict auto_on, double *restrict mk, size_t nr)
 {
-  for (size_t i = 0; i < BLOCK; i++) {
-    const double t = thr[i], w = knee[i];
-    const double slope = 1.0 / ratio[i] - 1.0;
-    mk[i] = makeup[i] + auto_on[i] * (-0.5 * curve_nb (0.0, t, slope, w,
-            knee_inv (w)));
-  }
+  for (size_t o = 0; o < nr; o += LANES)
+    for (size_t i = o; i < o + LANES; i++) {
+      const double t = thr[i], w = knee[i];
+      const double slope = 1.0 / ratio[i] - 1.0;
+      mk[i] = makeup[i] + auto_on[i] * (-0.5 * curve_nb (0.0, t, slope, w,
+              knee_inv (w)));
+    }
 }
 
 /* Target reductions r (>= 0) of the levels lev (>= 0; those under 1e-30,
@@ -465,13 +471,15 @@ makeup_pass (const float *restrict thr, const float *restrict ratio,
 MM_VECTOR_CLONES static void
 reduction_pass (const double *restrict lev, const float *restrict thr,
     const float *restrict ratio, const float *restrict knee,
-    double *restrict r)
+    double *restrict r, size_t nr)
 {
-  for (size_t i = 0; i < BLOCK; i++) {
-    const double x = select_nb (lev[i] > 1e-30, lev[i], 1e-30);
-    const double slope = 1.0 / ratio[i] - 1.0;
-    r[i] = -curve_nb (db_nb (x), thr[i], slope, knee[i], knee_inv (knee[i]));
-  }
+  for (size_t o = 0; o < nr; o += LANES)
+    for (size_t i = o; i < o + LANES; i++) {
+      const double x = select_nb (lev[i] > 1e-30, lev[i], 1e-30);
+      const double slope = 1.0 / ratio[i] - 1.0;
+      r[i] = -curve_nb (db_nb (x), thr[i], slope, knee[i],
+          knee_inv (knee[i]));
+    }
 }
 
 /* The same with steady parameters (each slot's value the one given):
@@ -481,11 +489,11 @@ reduction_pass (const double *restrict lev, const float *restrict thr,
 #define GROUP 8
 MM_VECTOR_CLONES static void
 reduction_pass_steady (const double *restrict lev, float thr, float ratio,
-    float knee, double quiet, double *restrict r)
+    float knee, double quiet, double *restrict r, size_t nr)
 {
   const double t = thr, w = knee, slope = 1.0 / ratio - 1.0;
   const double iw = knee_inv (w);
-  for (size_t o = 0; o < BLOCK; o += GROUP) {
+  for (size_t o = 0; o < nr; o += GROUP) {
     int loud = 0;               /* (an integer count: a vector reduction) */
     for (size_t i = o; i < o + GROUP; i++)
       loud += lev[i] > quiet;
@@ -531,10 +539,11 @@ exp7_nb (double x)
  * (exp7_nb), for every block alike. */
 #define DEFINE_FACTOR_STEADY(name, EXP)                                         \
 MM_VECTOR_CLONES static void                                                    \
-name (double mk, const double *restrict yv, double *restrict fac)               \
+name (double mk, const double *restrict yv, double *restrict fac, size_t nr)    \
 {                                                                               \
-  for (size_t i = 0; i < BLOCK; i++)                                            \
-    fac[i] = EXP ((mk - yv[i]) * DB_TO_NEPER);                                  \
+  for (size_t o = 0; o < nr; o += LANES)                                        \
+    for (size_t i = o; i < o + LANES; i++)                                      \
+      fac[i] = EXP ((mk - yv[i]) * DB_TO_NEPER);                                \
 }
 
 DEFINE_FACTOR_STEADY (factor_pass_steady, exp_nb)
@@ -543,10 +552,11 @@ DEFINE_FACTOR_STEADY (factor_pass_steady_lite, exp7_nb)
 #define DEFINE_FACTOR(name, EXP)                                                \
 MM_VECTOR_CLONES static void                                                    \
 name (const double *restrict mk, const double *restrict yv,                     \
-    double *restrict fac)                                                       \
+    double *restrict fac, size_t nr)                                            \
 {                                                                               \
-  for (size_t i = 0; i < BLOCK; i++)                                            \
-    fac[i] = EXP ((mk[i] - yv[i]) * DB_TO_NEPER);                               \
+  for (size_t o = 0; o < nr; o += LANES)                                        \
+    for (size_t i = o; i < o + LANES; i++)                                      \
+      fac[i] = EXP ((mk[i] - yv[i]) * DB_TO_NEPER);                             \
 }
 
 DEFINE_FACTOR (factor_pass, exp_nb)
@@ -560,6 +570,7 @@ DEFINE_FACTOR (factor_pass_lite, exp7_nb)
 static void
 block_params (mm_compressor * c, size_t n, double bmax)
 {
+  c->nr = (n + LANES - 1) / LANES * LANES;
   c->steady = !mm_smoother_is_ramping (c->threshold)
       && !mm_smoother_is_ramping (c->ratio)
       && !mm_smoother_is_ramping (c->knee)
@@ -586,13 +597,13 @@ block_params (mm_compressor * c, size_t n, double bmax)
     mm_smoother_fill (c->makeup, c->makeup_b, n);
     mm_smoother_fill (c->auto_on, c->auto_b, n);
     makeup_pass (c->thr_b, c->ratio_b, c->knee_b, c->makeup_b, c->auto_b,
-        c->mk);
+        c->mk, c->nr);
     t0 = c->thr_b[0];
     tn = c->thr_b[n - 1];
     w0 = c->knee_b[0];
     wn = c->knee_b[n - 1];
   }
-  for (size_t i = n; i < BLOCK; i++)
+  for (size_t i = n; i < c->nr; i++)
     c->lev[i] = 0.0;
 
   c->quiet = 0;
@@ -622,13 +633,13 @@ static void
 block_reductions (mm_compressor * c)
 {
   if (c->quiet) {
-    for (size_t i = 0; i < BLOCK; i++)
+    for (size_t i = 0; i < c->nr; i++)
       c->yv[i] = 0.0;
   } else if (c->steady) {
     reduction_pass_steady (c->lev, c->st_thr, c->st_ratio, c->st_knee,
-        c->quiet_lin, c->yv);
+        c->quiet_lin, c->yv, c->nr);
   } else {
-    reduction_pass (c->lev, c->thr_b, c->ratio_b, c->knee_b, c->yv);
+    reduction_pass (c->lev, c->thr_b, c->ratio_b, c->knee_b, c->yv, c->nr);
   }
 }
 
@@ -733,13 +744,13 @@ static void
 block_factors (mm_compressor * c, int lite)
 {
   if (c->steady && lite)
-    factor_pass_steady_lite (c->st_mk, c->yv, c->lev);
+    factor_pass_steady_lite (c->st_mk, c->yv, c->lev, c->nr);
   else if (c->steady)
-    factor_pass_steady (c->st_mk, c->yv, c->lev);
+    factor_pass_steady (c->st_mk, c->yv, c->lev, c->nr);
   else if (lite)
-    factor_pass_lite (c->mk, c->yv, c->lev);
+    factor_pass_lite (c->mk, c->yv, c->lev, c->nr);
   else
-    factor_pass (c->mk, c->yv, c->lev);
+    factor_pass (c->mk, c->yv, c->lev, c->nr);
 }
 
 /* The peak detector's levels of n stereo float frames (non-finite

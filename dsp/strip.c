@@ -24,15 +24,18 @@
  *              A band switched back on takes the signal at its input as
  *              its state (an identity section's state: x = y), so it
  *              starts without a transient; the high-pass starts from rest.
- *   compressor mm_compressor (interleaved double) while on: ratio != 1 or
- *              make-up; after it is switched off it runs COMP_TAIL_MS more
- *              and until its reduction is under COMP_OFF_DB, so its glide
- *              back to unity completes before it is skipped.
- *   output     panned = (float) (x * pan gain) per channel (mm_pan gains),
+ *   to float   x = (float) filtered, interleaved (mono: one channel).
+ *   compressor mm_compressor_process_f32 on x in place, one call per
+ *              chunk (the chunk grid is its block grid), while on: ratio
+ *              != 1 or make-up; after it is switched off it runs
+ *              COMP_TAIL_MS more and until its reduction is under
+ *              COMP_OFF_DB, so its glide back to unity completes before
+ *              it is skipped.
+ *   output     panned = x * pan gain per channel (mm_pan gains, float),
  *              post = fader * duck * mute (three smoothers); when post is
  *              constant the bus gets mm_vector_add_scaled_f32 (out,
  *              panned, post), else a per-frame loop.  Post-fader sends add
- *              panned * post * level, pre-fader sends (float) x * mute *
+ *              panned * post * level, pre-fader sends x * mute *
  *              level; a gain that is constant 0 adds nothing.
  *   meters     peak and sum of squares of what was added to the bus, per
  *              channel, since the last read.
@@ -52,7 +55,7 @@
 #include "vector.h"
 
 #define CHUNK 128
-#define COMP_GRID 64
+#define COMP_GRID CHUNK
 #define PARAM_RAMP_MS 20.0
 #define COMP_TAIL_MS 100.0
 #define COMP_OFF_DB 1e-9
@@ -90,7 +93,8 @@ struct mm_strip
   double key;                   /* side-chain peak since the last read */
 
   /* Scratch of one chunk. */
-  double a[CHUNK], b[CHUNK], il[2 * CHUNK];
+  double a[CHUNK], b[CHUNK];
+  float x[2 * CHUNK];           /* the filtered signal, interleaved */
   float pol[CHUNK], fad[CHUNK], mut[CHUNK], dck[CHUNK], snd[2][CHUNK];
   float panl[CHUNK], panr[CHUNK], post[CHUNK], eqs[CHUNK];
   float panned[2 * CHUNK], pre[2 * CHUNK];
@@ -376,8 +380,9 @@ load (mm_strip * s, const float *in, size_t n)
       /* clamped as reverb and delay do: the fader and make-up (+24 dB
        * each) must not take a corrupt 1e38 past the float range into the
        * bus (found by tests/fuzz fuzz-mix) */
-      d[i] = isfinite (x) ? fmax (fmin ((double) x, INPUT_MAX), -INPUT_MAX)
-          : 0.0;
+      double v = isfinite (x) ? (double) x : 0.0;
+      v = v < INPUT_MAX ? v : INPUT_MAX;
+      d[i] = v > -INPUT_MAX ? v : -INPUT_MAX;
     }
     if (!pconst) {
       for (size_t i = 0; i < n; i++)
@@ -516,39 +521,35 @@ filters (mm_strip * s, size_t n)
   }
 }
 
+/* The filtered signal as float, interleaved (mono: one channel), where
+ * the compressor runs in place. */
+static void
+to_float (mm_strip * s, size_t n)
+{
+  if (s->channels == 2) {
+    for (size_t i = 0; i < n; i++) {
+      s->x[2 * i] = (float) s->a[i];
+      s->x[2 * i + 1] = (float) s->b[i];
+    }
+  } else {
+    for (size_t i = 0; i < n; i++)
+      s->x[i] = (float) s->a[i];
+  }
+}
+
 static void
 compress (mm_strip * s, size_t n)
 {
   if (!s->comp_running)
     return;
   double now, max;
-  double *buf = s->a;
-  if (s->channels == 2) {
-    for (size_t i = 0; i < n; i++) {
-      s->il[2 * i] = s->a[i];
-      s->il[2 * i + 1] = s->b[i];
-    }
-    buf = s->il;
-  }
-  /* The compressor's block decisions follow its calls: calls on a fixed
-   * COMP_GRID grid of the stream keep any split of the stream into calls
-   * giving the same output. */
-  for (size_t done = 0; done < n;) {
-    size_t m = COMP_GRID - (size_t) ((s->pos + done) % COMP_GRID);
-    if (m > n - done)
-      m = n - done;
-    mm_compressor_process_f64 (s->comp, buf + done * s->channels, m);
-    done += m;
-  }
-  if (s->channels == 2) {
-    for (size_t i = 0; i < n; i++) {
-      s->a[i] = s->il[2 * i];
-      s->b[i] = s->il[2 * i + 1];
-    }
-  }
+  /* The compressor's block decisions follow its calls: one call per
+   * chunk, itself on a fixed grid of the stream (COMP_GRID = CHUNK), keeps
+   * any split of the stream into calls giving the same output. */
+  mm_compressor_process_f32 (s->comp, s->x, n);
   mm_compressor_get_reduction (s->comp, &now, &max);
   s->gr_now = now;
-  s->gr_max = fmax (s->gr_max, max);
+  s->gr_max = max > s->gr_max ? max : s->gr_max;
   if (!comp_wanted (&s->p.comp)) {
     s->comp_tail = s->comp_tail > n ? s->comp_tail - n : 0;
     if (s->comp_tail == 0 && now < COMP_OFF_DB)
@@ -594,7 +595,8 @@ add_ramped (float *dst, const float *src, const float *g, size_t n)
 static void
 output (mm_strip * s, size_t n, float *out, float *send_a, float *send_b)
 {
-  const double *r = s->channels == 2 ? s->b : s->a;
+  const unsigned nch = s->channels;
+  const float *xl = s->x, *xr = s->x + (nch - 1);
   int fc = fill (s->fader, s->fad, n);
   int dc = fill (s->duck, s->dck, n);
   int mc = fill (s->mute, s->mut, n);
@@ -605,16 +607,25 @@ output (mm_strip * s, size_t n, float *out, float *send_a, float *send_b)
   for (int k = 0; k < 2; k++)
     sc[k] = fill (s->send[k], s->snd[k], n);
 
+  /* (float products: the double product of two floats rounded to float,
+   * as before) */
   if (pc) {
-    const double l = s->panl[0], rr = s->panr[0];
-    for (size_t i = 0; i < n; i++) {
-      s->panned[2 * i] = (float) (s->a[i] * l);
-      s->panned[2 * i + 1] = (float) (r[i] * rr);
+    const float l = s->panl[0], rr = s->panr[0];
+    if (nch == 2) {
+      for (size_t i = 0; i < n; i++) {
+        s->panned[2 * i] = xl[2 * i] * l;
+        s->panned[2 * i + 1] = xr[2 * i] * rr;
+      }
+    } else {
+      for (size_t i = 0; i < n; i++) {
+        s->panned[2 * i] = xl[i] * l;
+        s->panned[2 * i + 1] = xl[i] * rr;
+      }
     }
   } else {
     for (size_t i = 0; i < n; i++) {
-      s->panned[2 * i] = (float) (s->a[i] * s->panl[i]);
-      s->panned[2 * i + 1] = (float) (r[i] * s->panr[i]);
+      s->panned[2 * i] = xl[i * nch] * s->panl[i];
+      s->panned[2 * i + 1] = xr[i * nch] * s->panr[i];
     }
   }
 
@@ -656,8 +667,8 @@ output (mm_strip * s, size_t n, float *out, float *send_a, float *send_b)
     } else {
       if (!pre_built) {
         for (size_t i = 0; i < n; i++) {
-          s->pre[2 * i] = (float) s->a[i];
-          s->pre[2 * i + 1] = (float) r[i];
+          s->pre[2 * i] = xl[i * nch];
+          s->pre[2 * i + 1] = xr[i * nch];
         }
         pre_built = 1;
       }
@@ -689,6 +700,7 @@ mm_strip_process_f32 (mm_strip * s, const float *in, unsigned in_channels,
       n = frames;
     load (s, in, n);
     filters (s, n);
+    to_float (s, n);
     compress (s, n);
     output (s, n, out_stereo, send_a, send_b);
     s->pos += n;
