@@ -1262,6 +1262,11 @@ gst_mixbus_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
   guint64 interval;
   gboolean post;
 
+  /* the pads are mixed: releases may go on (gst_mixbus_aggregate) */
+  if (self->release_locked) {
+    self->release_locked = FALSE;
+    g_rec_mutex_unlock (&self->release_lock);
+  }
   if (!self->mix || frames > self->frames)
     return GST_AGGREGATOR_CLASS (parent_class)->finish_buffer (agg, outbuf);
 
@@ -1313,10 +1318,39 @@ gst_mixbus_request_new_pad (GstElement * element, GstPadTemplate * templ,
 static void
 gst_mixbus_release_pad (GstElement * element, GstPad * pad)
 {
+  GstMixbus *self = GST_MIXBUS (element);
+
   GST_DEBUG_OBJECT (element, "release pad %s:%s", GST_DEBUG_PAD_NAME (pad));
   gst_child_proxy_child_removed (GST_CHILD_PROXY (element), G_OBJECT (pad),
       GST_OBJECT_NAME (pad));
+  /* not while the pads are being mixed (gst_mixbus_aggregate) */
+  g_rec_mutex_lock (&self->release_lock);
   GST_ELEMENT_CLASS (parent_class)->release_pad (element, pad);
+  g_rec_mutex_unlock (&self->release_lock);
+}
+
+/* GstAudioAggregator (1.22) drops the element's and the pad's object
+ * locks around aggregate_one_buffer () and walks its list of sink pads
+ * without a reference: a pad released in that window is freed under the
+ * mixing thread (found by tests/stress/stress_mixbus.c: a crash in 1 run
+ * of 5 with pads removed at random while PLAYING).  So release_pad waits
+ * until the pads are mixed; the lock is let go before the output is
+ * pushed (gst_mixbus_finish_buffer), so a blocked push (a PAUSED sink)
+ * never holds up a release. */
+static GstFlowReturn
+gst_mixbus_aggregate (GstAggregator * agg, gboolean timeout)
+{
+  GstMixbus *self = GST_MIXBUS (agg);
+  GstFlowReturn ret;
+
+  g_rec_mutex_lock (&self->release_lock);
+  self->release_locked = TRUE;
+  ret = GST_AGGREGATOR_CLASS (parent_class)->aggregate (agg, timeout);
+  if (self->release_locked) {
+    self->release_locked = FALSE;
+    g_rec_mutex_unlock (&self->release_lock);
+  }
+  return ret;
 }
 
 static GObject *
@@ -1359,6 +1393,7 @@ static void
 gst_mixbus_finalize (GObject * object)
 {
   free_bus (GST_MIXBUS (object));
+  g_rec_mutex_clear (&GST_MIXBUS (object)->release_lock);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -1413,6 +1448,7 @@ gst_mixbus_class_init (GstMixbusClass * klass)
   agg_class->stop = GST_DEBUG_FUNCPTR (gst_mixbus_stop);
   agg_class->flush = GST_DEBUG_FUNCPTR (gst_mixbus_flush);
   agg_class->finish_buffer = GST_DEBUG_FUNCPTR (gst_mixbus_finish_buffer);
+  agg_class->aggregate = GST_DEBUG_FUNCPTR (gst_mixbus_aggregate);
   aagg_class->create_output_buffer =
       GST_DEBUG_FUNCPTR (gst_mixbus_create_output_buffer);
   aagg_class->aggregate_one_buffer =
@@ -1431,4 +1467,5 @@ gst_mixbus_init (GstMixbus * self)
   self->interval = DEFAULT_PROP_INTERVAL;
   self->post_messages = DEFAULT_PROP_POST_MESSAGES;
   gst_mm_interval_init (&self->clock);
+  g_rec_mutex_init (&self->release_lock);
 }

@@ -126,6 +126,11 @@ struct _GstMixbus
   GstMmInterval clock;
   gdouble peak[2], sumsq[2];
   guint64 metered;
+
+  /* held by the aggregator thread while GstAudioAggregator mixes the pads
+   * and by release_pad: see gst_mixbus_aggregate () */
+  GRecMutex release_lock;
+  gboolean release_locked;      /* aggregator thread only */
 };
 
 struct _GstMixbusClass
