@@ -403,6 +403,21 @@ db_nb (double x)
   return e * 6.020599913279624 + (17.37177927613007 * s) * p;
 }
 
+/* e^x = 2^k e^r: returns r (|r| <= ln 2 / 2) and sets *scale = 2^k, put
+ * straight into the exponent bits (the low bits of ks hold k, two's
+ * complement).  Shared by exp_nb and exp7_nb, which differ in the series. */
+static inline double
+exp_reduce (double x, double *scale)
+{
+  const double shifter = 0x1.8p52;
+  double ks = x * 1.44269504088896340736 + shifter;
+  double kd = ks - shifter;
+  double r = x - kd * 0.69314718055994528623;
+  r -= kd * 2.3190468138462996e-17;
+  *scale = bits_f64 ((f64_bits (ks) + 1023) << 52);
+  return r;
+}
+
 /* e^x for x clamped to [-700, 700] (NaN not allowed): fast_exp's
  * reduction and series, 2^k put straight into the exponent bits. */
 static inline double
@@ -410,11 +425,7 @@ exp_nb (double x)
 {
   x = select_nb (x < -700.0, -700.0, x);
   x = select_nb (x > 700.0, 700.0, x);
-  const double shifter = 0x1.8p52;
-  double ks = x * 1.44269504088896340736 + shifter;
-  double kd = ks - shifter;
-  double r = x - kd * 0.69314718055994528623;
-  r -= kd * 2.3190468138462996e-17;
+  double scale, r = exp_reduce (x, &scale);
   double p = 1.0 / 39916800.0;
   p = p * r + 1.0 / 3628800.0;
   p = p * r + 1.0 / 362880.0;
@@ -427,8 +438,7 @@ exp_nb (double x)
   p = p * r + 0.5;
   p = p * r + 1.0;
   p = p * r + 1.0;
-  /* the low bits of ks hold k (two's complement) */
-  return p * bits_f64 ((f64_bits (ks) + 1023) << 52);
+  return p * scale;
 }
 
 /* 1 / (2 w) of the knee (1 for a hard knee, where it is not used). */
@@ -516,11 +526,7 @@ reduction_pass_steady (const double *restrict lev, float thr, float ratio,
 static inline double
 exp7_nb (double x)
 {
-  const double shifter = 0x1.8p52;
-  double ks = x * 1.44269504088896340736 + shifter;
-  double kd = ks - shifter;
-  double r = x - kd * 0.69314718055994528623;
-  r -= kd * 2.3190468138462996e-17;
+  double scale, r = exp_reduce (x, &scale);
   double p = 1.0 / 5040.0;
   p = p * r + 1.0 / 720.0;
   p = p * r + 1.0 / 120.0;
@@ -529,7 +535,7 @@ exp7_nb (double x)
   p = p * r + 0.5;
   p = p * r + 1.0;
   p = p * r + 1.0;
-  return p * bits_f64 ((f64_bits (ks) + 1023) << 52);
+  return p * scale;
 }
 
 /* Gain factors 10^((mk - y) / 20); exactly 1 where the gain is 0 dB
