@@ -837,6 +837,27 @@ mm_biquad_cascade2_energy (const mm_biquad_coeffs c[2], mm_biquad_state s[2],
 }
 
 #if defined(__GNUC__) && !defined(__clang__)    /* the v2df types above */
+/* One frame of the two-section K-weighting cascade in the lanes of T, as
+ * mm_biquad_cascade2_energy does it for one channel (the same operations
+ * in the same order): the pre-filter p, the high-pass h, the squared
+ * output into energy.  Names the vector variables of the functions below. */
+#define ENERGY2_STEP(T, x)                                                   \
+  do {                                                                       \
+    T pt = pb0 * (x) + pb1 * px1 + pb2 * px2 - pa2 * py2;                    \
+    T py = pt - pa1 * py1;                                                   \
+    T ht = hb0 * py + hb1 * hx1 + hb2 * hx2 - ha2 * hy2;                     \
+    T hy = ht - ha1 * hy1;                                                   \
+    px2 = px1;                                                               \
+    px1 = (x);                                                               \
+    py2 = py1;                                                               \
+    py1 = py;                                                                \
+    hx2 = hx1;                                                               \
+    hx1 = py;                                                                \
+    hy2 = hy1;                                                               \
+    hy1 = hy;                                                                \
+    energy += hy * hy;                                                       \
+  } while (0)
+
 /* Two channels in the lanes of one vector: each lane does exactly the
  * operations of mm_biquad_cascade2_energy, in the same order. */
 
@@ -859,19 +880,7 @@ mm_biquad_cascade2_energy_x2 (const mm_biquad_coeffs c[2],
 
   for (size_t i = 0; i < n; i++) {
     v2df x = { a[i], b[i] };
-    v2df pt = pb0 * x + pb1 * px1 + pb2 * px2 - pa2 * py2;
-    v2df py = pt - pa1 * py1;
-    v2df ht = hb0 * py + hb1 * hx1 + hb2 * hx2 - ha2 * hy2;
-    v2df hy = ht - ha1 * hy1;
-    px2 = px1;
-    px1 = x;
-    py2 = py1;
-    py1 = py;
-    hx2 = hx1;
-    hx1 = py;
-    hy2 = hy1;
-    hy1 = hy;
-    energy += hy * hy;
+    ENERGY2_STEP (v2df, x);
   }
   sa[0] = (mm_biquad_state) { px1[0], px2[0], py1[0], py2[0] };
   sb[0] = (mm_biquad_state) { px1[1], px2[1], py1[1], py2[1] };
@@ -910,19 +919,7 @@ mm_biquad_cascade2_energy_x4 (const mm_biquad_coeffs c[2],
 
   for (size_t i = 0; i < n; i++) {
     v4df x = { a[i], b[i], cc[i], d[i] };
-    v4df pt = pb0 * x + pb1 * px1 + pb2 * px2 - pa2 * py2;
-    v4df py = pt - pa1 * py1;
-    v4df ht = hb0 * py + hb1 * hx1 + hb2 * hx2 - ha2 * hy2;
-    v4df hy = ht - ha1 * hy1;
-    px2 = px1;
-    px1 = x;
-    py2 = py1;
-    py1 = py;
-    hx2 = hx1;
-    hx1 = py;
-    hy2 = hy1;
-    hy1 = hy;
-    energy += hy * hy;
+    ENERGY2_STEP (v4df, x);
   }
   for (unsigned j = 0; j < 4; j++) {
     s[j][0] = (mm_biquad_state) { px1[j], px2[j], py1[j], py2[j] };
