@@ -822,11 +822,11 @@ main_pipeline (MainState * st, gboolean live, GstElement ** mix)
       live, "max-bytes", (guint64) 8 * BLOCK * 8, NULL);
   g_object_set (sink, "caps", caps, "sync", TRUE, NULL);
   /* live: the aggregator waits up to its latency for late input before it
-   * mixes without it; 500 ms covers a test machine busy with other test
-   * programs (what is checked is that nothing is lost when input comes in
-   * time, not how the scheduler behaves under load) */
+   * mixes without it; 2 s covers a test machine busy with other test
+   * programs or a sanitizer build (what is checked is that nothing is lost
+   * when input comes in time, not how the scheduler behaves under load) */
   if (live)
-    g_object_set (*mix, "latency", 500 * GST_MSECOND, NULL);
+    g_object_set (*mix, "latency", 2 * GST_SECOND, NULL);
   gst_app_src_set_callbacks (GST_APP_SRC (src), &scb, st, NULL);
   gst_app_sink_set_callbacks (GST_APP_SINK (sink), &kcb, st, NULL);
   gst_bin_add_many (GST_BIN (pipe), src, *mix, sink, NULL);
