@@ -418,6 +418,21 @@ exp_reduce (double x, double *scale)
   return r;
 }
 
+/* The end of e^r's Taylor series in Horner form, from the 1/6! term down:
+ * both exp series below finish with it (exp_nb starts at 1/11!, exp7_nb
+ * at 1/7!). */
+static inline double
+exp_series_tail (double p, double r)
+{
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  return p * r + 1.0;
+}
+
 /* e^x for x clamped to [-700, 700] (NaN not allowed): fast_exp's
  * reduction and series, 2^k put straight into the exponent bits. */
 static inline double
@@ -431,14 +446,7 @@ exp_nb (double x)
   p = p * r + 1.0 / 362880.0;
   p = p * r + 1.0 / 40320.0;
   p = p * r + 1.0 / 5040.0;
-  p = p * r + 1.0 / 720.0;
-  p = p * r + 1.0 / 120.0;
-  p = p * r + 1.0 / 24.0;
-  p = p * r + 1.0 / 6.0;
-  p = p * r + 0.5;
-  p = p * r + 1.0;
-  p = p * r + 1.0;
-  return p * scale;
+  return exp_series_tail (p, r) * scale;
 }
 
 /* 1 / (2 w) of the knee (1 for a hard knee, where it is not used). */
@@ -528,14 +536,7 @@ exp7_nb (double x)
 {
   double scale, r = exp_reduce (x, &scale);
   double p = 1.0 / 5040.0;
-  p = p * r + 1.0 / 720.0;
-  p = p * r + 1.0 / 120.0;
-  p = p * r + 1.0 / 24.0;
-  p = p * r + 1.0 / 6.0;
-  p = p * r + 0.5;
-  p = p * r + 1.0;
-  p = p * r + 1.0;
-  return p * scale;
+  return exp_series_tail (p, r) * scale;
 }
 
 /* Gain factors 10^((mk - y) / 20); exactly 1 where the gain is 0 dB
