@@ -806,8 +806,20 @@ clip_##SUFFIX (T * restrict w, const T * restrict in, size_t m)              \
   }                                                                          \
 }
 
-DEFINE_CLIP (float, f32)
 DEFINE_CLIP (double, f64)
+
+/* The same for float, in float (the same values: SAMPLE_MAX is exact in
+ * float; twice the lanes per vector). */
+MM_VECTOR_CLONES static void
+clip_f32 (float *restrict w, const float *restrict in, size_t m)
+{
+  for (size_t i = 0; i < m; i++) {
+    const float x = in[i];
+    const float y = x > (float) SAMPLE_MAX ? (float) SAMPLE_MAX :
+        x < (float) -SAMPLE_MAX ? (float) -SAMPLE_MAX : x;
+    w[i] = fabsf (x) <= FLT_MAX ? y : 0.0f;
+  }
+}
 
 /* process: per pass of <= CHUNK frames, input gain, EQ, dynamics and
  * width in a work buffer, the loudness stage from the work buffer into

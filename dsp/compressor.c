@@ -665,7 +665,7 @@ block_reductions (mm_compressor * c)
  * yv becomes the smoothed reduction; the state and meters follow.  y is
  * flushed to 0 under FLUSH_EPS at the end of the block (a reduction that
  * small is exactly no gain change: 10^(-y/20) rounds to 1). */
-static void
+MM_VECTOR_CLONES static void
 block_ballistics (mm_compressor * c, size_t n)
 {
   const double aa = c->coef_attack, ar = c->coef_release;
@@ -725,7 +725,7 @@ ballistics_k (mm_compressor * const *cs, const unsigned K, size_t n)
   }
 }
 
-static void
+MM_VECTOR_CLONES static void
 block_ballistics_multi (mm_compressor * const *cs, unsigned k, size_t n)
 {
   switch (k) {
