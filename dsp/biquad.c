@@ -519,6 +519,142 @@ skew_x2 (const mm_biquad_coeffs * c, mm_biquad_state * sa,
   }
 }
 
+/* The same with four quarters in the lanes of one eight-lane vector:
+ * column j runs section q H + j on lanes 2 q, 2 q + 1 (q = 0..3), each
+ * quarter skewed SKEW samples behind the one before (whose outputs it
+ * takes through hb: each step's result vector is kept whole).  K = 4 H
+ * or 4 H - 1 sections (the last quarter's last slot then passes its input
+ * on).  Steps 0 .. n + 3 SKEW - 1; quarter q works on its samples in steps
+ * q SKEW .. n + q SKEW - 1 and its lanes' state is put back outside them:
+ * at the start to the state given, at the end to the state after its own
+ * last sample.  Each lane does exactly the operations of cascade_group
+ * (the unskewed cascade), on the same values.  ab: n >= 3 SKEW frames,
+ * in place; hb: room for 8 (n + 4 SKEW) doubles. */
+typedef double v8df __attribute__ ((vector_size (64)));
+typedef long long v8di __attribute__ ((vector_size (64)));
+
+#define SEL8(m, a, b) ((v8df) (((v8di) (a) & (m)) | ((v8di) (b) & ~(m))))
+
+static MM_ALWAYS_INLINE void
+skew_x4 (const mm_biquad_coeffs * c, mm_biquad_state * sa,
+    mm_biquad_state * sb, const unsigned H, const unsigned K, double *ab,
+    double *hb, size_t n)
+{
+  const mm_biquad_coeffs none = { 0.0, 0.0, 0.0, 0.0, 0.0 };
+  const mm_biquad_state rest = { 0.0, 0.0, 0.0, 0.0 };
+  v8df b0[2], b1[2], b2[2], a1[2], a2[2], x1[2], x2[2], y1[2], y2[2];
+  v8df s0[4][2];                /* the given state: x1, x2, y1, y2 */
+  v8df keep[4][2];              /* a finished quarter's state */
+  for (unsigned k = 0; k < H; k++)
+    for (unsigned q = 0; q < 4; q++) {
+      const unsigned j = q * H + k;
+      const int real = j < K;
+      const mm_biquad_coeffs *p = real ? &c[j] : &none;
+      const mm_biquad_state *ta = real ? &sa[j] : &rest;
+      const mm_biquad_state *tb = real ? &sb[j] : &rest;
+      for (unsigned l = 0; l < 2; l++) {
+        const mm_biquad_state *t = l ? tb : ta;
+        b0[k][2 * q + l] = p->b0;
+        b1[k][2 * q + l] = p->b1;
+        b2[k][2 * q + l] = p->b2;
+        a1[k][2 * q + l] = p->a1;
+        a2[k][2 * q + l] = p->a2;
+        x1[k][2 * q + l] = t->x1;
+        x2[k][2 * q + l] = t->x2;
+        y1[k][2 * q + l] = t->y1;
+        y2[k][2 * q + l] = t->y2;
+      }
+    }
+  for (unsigned k = 0; k < H; k++) {
+    s0[0][k] = x1[k];
+    s0[1][k] = x2[k];
+    s0[2][k] = y1[k];
+    s0[3][k] = y2[k];
+  }
+  for (unsigned j = 0; j < 8 * SKEW; j++)
+    hb[j] = 0.0;
+
+#define LOADS(i) __extension__ ({ const size_t s_ = (i) + st0;                \
+      v8df h_;                                                                 \
+      memcpy (&h_, hb + 8 * s_, sizeof h_);                                    \
+      const v8df p_ = { s_ < n ? ab[2 * s_] : 0.0,                             \
+        s_ < n ? ab[2 * s_ + 1] : 0.0 };                                       \
+      __builtin_shuffle (h_, p_, in_lanes); })
+#define STORES(i, v) do { const size_t s_ = (i) + st0;                        \
+      memcpy (hb + 8 * (s_ + SKEW), &(v), sizeof (v8df));                      \
+      if (s_ >= 3 * SKEW) {                                                    \
+        ab[2 * (s_ - 3 * SKEW)] = (v)[6];                                      \
+        ab[2 * (s_ - 3 * SKEW) + 1] = (v)[7];                                  \
+      }                                                                        \
+    } while (0)
+#define FIXS(v, vin) (K < 4 * H ? __builtin_shuffle ((v), (vin), last_in) : (v))
+  const v8di last_in = { 0, 1, 2, 3, 4, 5, 14, 15 };
+  /* a step's input: the frame, then quarters 0..2's outputs of SKEW
+   * steps before (stored whole, eight lanes per step) */
+  const v8di in_lanes = { 8, 9, 0, 1, 2, 3, 4, 5 };
+  /* lanes of the quarters from q on */
+#define FROM(q) ((v8di) { 0 >= 2 * (q) ? -1 : 0, 1 >= 2 * (q) ? -1 : 0,        \
+        2 >= 2 * (q) ? -1 : 0, 3 >= 2 * (q) ? -1 : 0, 4 >= 2 * (q) ? -1 : 0,   \
+        5 >= 2 * (q) ? -1 : 0, 6 >= 2 * (q) ? -1 : 0, 7 >= 2 * (q) ? -1 : 0 })
+#define PUT(m, src) do {                                                      \
+      for (unsigned k_ = 0; k_ < H; k_++) {                                    \
+        x1[k_] = SEL8 ((m), (src)[0][k_], x1[k_]);                             \
+        x2[k_] = SEL8 ((m), (src)[1][k_], x2[k_]);                             \
+        y1[k_] = SEL8 ((m), (src)[2][k_], y1[k_]);                             \
+        y2[k_] = SEL8 ((m), (src)[3][k_], y2[k_]);                             \
+      }                                                                        \
+    } while (0)
+#define TAKE(dst) do {                                                        \
+      for (unsigned k_ = 0; k_ < H; k_++) {                                    \
+        (dst)[0][k_] = x1[k_];                                                 \
+        (dst)[1][k_] = x2[k_];                                                 \
+        (dst)[2][k_] = y1[k_];                                                 \
+        (dst)[3][k_] = y2[k_];                                                 \
+      }                                                                        \
+    } while (0)
+  size_t st0 = 0;
+  /* filling: quarter q joins at step q SKEW with the state given */
+  for (unsigned q = 1; q < 4; q++) {
+    GROUP_LOOP_FIX (v8df, H, (size_t) SKEW, LOADS, STORES, FIXS);
+    PUT (FROM (q), s0);
+    st0 += SKEW;
+  }
+  GROUP_LOOP_FIX (v8df, H, n - 3 * SKEW, LOADS, STORES, FIXS);
+  st0 = n;
+  /* emptying: quarter q - 1 is done at step n + (q - 1) SKEW; its state
+   * then is its final one */
+  const v8di lane_pair[3] = { FROM (0) & ~FROM (1), FROM (1) & ~FROM (2),
+    FROM (2) & ~FROM (3)
+  };
+  for (unsigned q = 1; q < 4; q++) {
+    v8df fin[4][2];
+    TAKE (fin);
+    for (unsigned k = 0; k < H; k++)
+      for (unsigned r = 0; r < 4; r++)
+        keep[r][k] = q == 1 ? fin[r][k] :
+            SEL8 (lane_pair[q - 1], fin[r][k], keep[r][k]);
+    GROUP_LOOP_FIX (v8df, H, (size_t) SKEW, LOADS, STORES, FIXS);
+    st0 += SKEW;
+  }
+  PUT (~FROM (3), keep);
+#undef LOADS
+#undef STORES
+#undef FIXS
+#undef FROM
+#undef PUT
+#undef TAKE
+  for (unsigned k = 0; k < H; k++)
+    for (unsigned q = 0; q < 4; q++) {
+      const unsigned j = q * H + k;
+      if (j >= K)
+        continue;
+      sa[j] = (mm_biquad_state) { x1[k][2 * q], x2[k][2 * q], y1[k][2 * q],
+        y2[k][2 * q] };
+      sb[j] = (mm_biquad_state) { x1[k][2 * q + 1], x2[k][2 * q + 1],
+        y1[k][2 * q + 1], y2[k][2 * q + 1] };
+    }
+}
+
 /* Interleaved stereo float: through a double block (interleaved, so one
  * load per frame); up to 2 CASCADE_GROUP sections at a time skewed into
  * four lanes (skew_x2, blocks of 2 SKEW frames or more), a last one or
@@ -530,7 +666,7 @@ mm_biquad_cascade_process_stereo_f32 (const mm_biquad_coeffs * c,
     mm_biquad_state * sa, mm_biquad_state * sb, unsigned sections,
     float *buf, size_t n)
 {
-  double tmp[2 * STEREO_BLOCK], hb[2 * (STEREO_BLOCK + 2 * SKEW)];
+  double tmp[2 * STEREO_BLOCK], hb[8 * (STEREO_BLOCK + 4 * SKEW)];
   if (sections == 0)
     return;
   for (size_t o = 0; o < n; o += STEREO_BLOCK) {
@@ -543,7 +679,13 @@ mm_biquad_cascade_process_stereo_f32 (const mm_biquad_coeffs * c,
     unsigned left = sections;
     while (left >= 2 && len >= 2 * SKEW) {
       unsigned g = left < 2 * CASCADE_GROUP ? left : 2 * CASCADE_GROUP;
-      switch ((g + 1) / 2) {
+      if (len >= 3 * SKEW && (g >= 7 || g == 3 || g == 4)) {
+        /* four quarters of one or two sections in eight lanes */
+        if (g >= 7)
+          skew_x4 (cc, pa, pb, 2, g, tmp, hb, len);
+        else
+          skew_x4 (cc, pa, pb, 1, g, tmp, hb, len);
+      } else switch ((g + 1) / 2) {
         case 1:
           skew_x2 (cc, pa, pb, 1, g, tmp, hb, len);
           break;
@@ -992,8 +1134,6 @@ energy_stereo (const mm_biquad_coeffs c[2], mm_biquad_state * const s[8],
  * lane as energy_stereo (an AVX-512 copy does them in one instruction
  * where energy_stereo needs two; elsewhere the compiler splits it into
  * the same two). */
-typedef double v8df __attribute__ ((vector_size (64)));
-
 #define v8_splat(v) ((v8df) { (v), (v), (v), (v), (v), (v), (v), (v) })
 
 static MM_ALWAYS_INLINE void
