@@ -845,6 +845,89 @@ fork_x4 (const mm_biquad_coeffs * c, mm_biquad_state * s, const unsigned F,
         y2[k][j] };
 }
 
+/* fork_x4 for two sections in each cascade, both cascades in one
+ * eight-lane vector: column k runs section k on lanes 0..3 and section
+ * 2 + k on lanes 4..7, whose input is lanes 0, 1, 0, 1 of the first
+ * cascade's output of SKEW steps before (each step's result vector is
+ * kept whole in hb).  Steps 0 .. n + SKEW - 1: the first cascade works in
+ * steps 0 .. n - 1, the second in SKEW .. n + SKEW - 1; outside them their
+ * lanes' states are put back (as skew_x4).  Each lane does exactly
+ * fork_x4's operations on the same values.  n >= 2 SKEW; hb: room for
+ * 8 (n + 2 SKEW) doubles. */
+static MM_ALWAYS_INLINE void
+fork_skew (const mm_biquad_coeffs * c, mm_biquad_state * s, double *o1,
+    double *o2, double *hb, size_t n)
+{
+  v8df b0[2], b1[2], b2[2], a1[2], a2[2], x1[2], x2[2], y1[2], y2[2];
+  for (unsigned k = 0; k < 2; k++)
+    for (unsigned j = 0; j < 8; j++) {
+      const unsigned q = 4 * (k + 2 * (j / 4)) + (j & 3);
+      b0[k][j] = c[q].b0;
+      b1[k][j] = c[q].b1;
+      b2[k][j] = c[q].b2;
+      a1[k][j] = c[q].a1;
+      a2[k][j] = c[q].a2;
+      x1[k][j] = s[q].x1;
+      x2[k][j] = s[q].x2;
+      y1[k][j] = s[q].y1;
+      y2[k][j] = s[q].y2;
+    }
+  const v8df g1[2] = { x1[0], x1[1] }, g2[2] = { x2[0], x2[1] };
+  const v8df h1[2] = { y1[0], y1[1] }, h2[2] = { y2[0], y2[1] };
+  for (unsigned j = 0; j < 8 * SKEW; j++)
+    hb[j] = 0.0;
+  /* a step's input: the frame's four lanes, then lanes 0, 1, 0, 1 of the
+   * result of SKEW steps before */
+  const v8di in_lanes = { 8, 9, 10, 11, 0, 1, 0, 1 };
+  const v8di first = { -1, -1, -1, -1, 0, 0, 0, 0 };
+#define LOADS(i) __extension__ ({ const size_t s_ = (i) + st0;                \
+      v8df h_;                                                                 \
+      memcpy (&h_, hb + 8 * s_, sizeof h_);                                    \
+      v8df x_ = { 0.0 };                                                       \
+      if (s_ < n)                                                              \
+        x_ = (v8df) { o1[4 * s_], o1[4 * s_ + 1], o1[4 * s_ + 2],              \
+          o1[4 * s_ + 3] };                                                    \
+      __builtin_shuffle (h_, x_, in_lanes); })
+#define STORES(i, v) do { const size_t s_ = (i) + st0;                        \
+      memcpy (hb + 8 * (s_ + SKEW), &(v), sizeof (v8df));                      \
+      if (s_ < n)                                                              \
+        for (unsigned u_ = 0; u_ < 4; u_++)                                    \
+          o1[4 * s_ + u_] = (v)[u_];                                           \
+      if (s_ >= SKEW)                                                          \
+        for (unsigned u_ = 0; u_ < 4; u_++)                                    \
+          o2[4 * (s_ - SKEW) + u_] = (v)[4 + u_];                              \
+    } while (0)
+  size_t st0 = 0;
+  GROUP_LOOP (v8df, 2, (size_t) SKEW, LOADS, STORES);
+  for (unsigned k = 0; k < 2; k++) {   /* the second cascade starts now */
+    x1[k] = SEL8 (first, x1[k], g1[k]);
+    x2[k] = SEL8 (first, x2[k], g2[k]);
+    y1[k] = SEL8 (first, y1[k], h1[k]);
+    y2[k] = SEL8 (first, y2[k], h2[k]);
+  }
+  st0 = SKEW;
+  GROUP_LOOP (v8df, 2, n - SKEW, LOADS, STORES);
+  v8df f1[2] = { x1[0], x1[1] }, f2[2] = { x2[0], x2[1] };
+  v8df e1[2] = { y1[0], y1[1] }, e2[2] = { y2[0], y2[1] };
+  st0 = n;                      /* the first cascade is done */
+  GROUP_LOOP (v8df, 2, (size_t) SKEW, LOADS, STORES);
+#undef LOADS
+#undef STORES
+  for (unsigned k = 0; k < 2; k++) {
+    x1[k] = SEL8 (first, f1[k], x1[k]);
+    x2[k] = SEL8 (first, f2[k], x2[k]);
+    y1[k] = SEL8 (first, e1[k], y1[k]);
+    y2[k] = SEL8 (first, e2[k], y2[k]);
+  }
+  for (unsigned k = 0; k < 2; k++)
+    for (unsigned j = 0; j < 8; j++)
+      s[4 * (k + 2 * (j / 4)) + (j & 3)] = (mm_biquad_state) { x1[k][j],
+        x2[k][j], y1[k][j], y2[k][j] };
+}
+
+/* The crossover's block length (crossover.c BLOCK) and then some. */
+#define FORK_BLOCK 512
+
 MM_VECTOR_CLONES void
 mm_biquad_cascade_process_x4_fork (const mm_biquad_coeffs * c,
     mm_biquad_state * s, unsigned first, unsigned second, double *buf1,
@@ -862,6 +945,18 @@ mm_biquad_cascade_process_x4_fork (const mm_biquad_coeffs * c,
         fork_x4 (c, s, 2, 3, buf1, buf2, n);
         return;
       default:
+        if (n >= 2 * SKEW) {
+          double hb[8 * (FORK_BLOCK + 2 * SKEW)];
+          for (size_t o = 0; o < n; o += FORK_BLOCK) {
+            size_t len = n - o < FORK_BLOCK ? n - o : FORK_BLOCK;
+            if (len < 2 * SKEW) {
+              fork_x4 (c, s, 2, 4, buf1 + 4 * o, buf2 + 4 * o, len);
+              break;
+            }
+            fork_skew (c, s, buf1 + 4 * o, buf2 + 4 * o, hb, len);
+          }
+          return;
+        }
         fork_x4 (c, s, 2, 4, buf1, buf2, n);
         return;
     }
