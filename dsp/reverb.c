@@ -22,6 +22,13 @@
  *   samples and loses 60 dB * d_i / (rate RT60), so every path through
  *   the network decays at 60 dB per RT60.
  *
+ * Frames run in runs no longer than the shortest read distance (the
+ * shortest diffuser and line, process_segment): every read of a run is
+ * of a sample written before it, so the run goes stage by stage (the
+ * pre-delay, each all-pass, the line reads, the damping, the Hadamard
+ * mix, the line writes), each stage over all its frames, with the
+ * arithmetic of each frame unchanged: the same output as frame by frame.
+ *
  * State: the pre-delay, diffuser and line buffers (powers of two, indexed
  * by one write position each), z_i, the smoothers (line lengths in
  * samples, pre-delay in samples, decay, damping), the per-block gains g_i
@@ -91,6 +98,8 @@ struct mm_reverb
   float z[NLINES];
   float g[NLINES];
   float a;
+  /* the smoother values g and a were last computed from (NAN: none) */
+  double g_len[NLINES], g_decay, a_damping;
 
   mm_smoother *len[NLINES];     /* samples */
   mm_smoother *pre_len;         /* samples */
@@ -100,7 +109,11 @@ struct mm_reverb
   uint64_t quiet, quiet_need;
   int idle;
 
+  unsigned diff_min;            /* the shortest diffuser */
+  int held[NLINES + 1];          /* lenbuf[i] (prebuf: NLINES) holds a
+                                   steady smoother's value throughout */
   float lenbuf[NLINES][BLOCK];
+  float o[NLINES][BLOCK], f[NLINES][BLOCK];     /* run_frames scratch */
   float prebuf[BLOCK];
   float scratch[BLOCK];
 };
@@ -210,11 +223,14 @@ mm_reverb_new (unsigned rate, unsigned channels)
       longest = maxlen[i];
   }
   for (int c = 0; c < 2; c++) {
-    if (ring_alloc (&r->pre[c], pre_max + 2) != MM_OK)
+    /* room for a block written ahead of its reads (run_frames) */
+    if (ring_alloc (&r->pre[c], pre_max + 2 + BLOCK) != MM_OK)
       goto fail;
     for (int k = 0; k < NDIFF; k++) {
       unsigned d = (unsigned) lround (diff_ms[c][k] * 0.001 * rate);
       r->diff_len[c][k] = d;
+      if (c + k == 0 || d < r->diff_min)
+        r->diff_min = d;
       if (ring_alloc (&r->diff[c][k], d + 1) != MM_OK)
         goto fail;
       longest += d;
@@ -268,6 +284,11 @@ mm_reverb_reset (mm_reverb * r)
   clear_state (r);
   r->wpos = 0;
   r->pos = 0;
+  for (int i = 0; i < NLINES; i++)
+    r->g_len[i] = NAN;
+  r->g_decay = r->a_damping = NAN;
+  for (int i = 0; i < NLINES + 1; i++)
+    r->held[i] = 0;
   return MM_OK;
 }
 
@@ -319,9 +340,15 @@ update_coeffs (mm_reverb * r)
   double dmp = mm_smoother_get_value (r->damping_s);
   for (int i = 0; i < NLINES; i++) {
     double d = mm_smoother_get_value (r->len[i]);
+    if (d == r->g_len[i] && t == r->g_decay)
+      continue;                 /* the same values give the same gain */
     r->g[i] = (float) pow (10.0, -3.0 * d / (r->rate * t));
+    r->g_len[i] = d;
   }
-  if (dmp <= 0.0) {
+  r->g_decay = t;
+  if (dmp == r->a_damping) {
+    /* as computed */
+  } else if (dmp <= 0.0) {
     r->a = 0.0f;
   } else {
     double fc = DAMP_FC_HI * pow (DAMP_FC_LO / DAMP_FC_HI, dmp);
@@ -329,6 +356,7 @@ update_coeffs (mm_reverb * r)
       fc = 0.45 * r->rate;
     r->a = (float) exp (-2.0 * MM_PI * fc / r->rate);
   }
+  r->a_damping = dmp;
   /* Flush decayed filter state out of the subnormal range. */
   for (int i = 0; i < NLINES; i++)
     if (fabsf (r->z[i]) < 1e-30f)
@@ -364,76 +392,207 @@ clean (float x)
   return x > INPUT_MAX ? INPUT_MAX : x < -INPUT_MAX ? -INPUT_MAX : x;
 }
 
+/* Line i (or the pre-delay) read for frames k0..k0+m-1 at distances
+ * d[0..m-1]: ring_read per frame; when the distance is constant and the
+ * reads do not wrap, as contiguous loads (the same arithmetic). */
+static void
+ring_read_block (const ring * rg, size_t w0, const float *d, int dconst,
+    float *o, size_t m)
+{
+  if (dconst) {
+    const size_t di = (size_t) d[0];
+    const float f = d[0] - (float) di;
+    const size_t base = (w0 - di) & rg->mask;
+    if (base >= 1 && base + m <= rg->mask + 1) {
+      const float *s0 = rg->buf + base;
+      for (size_t k = 0; k < m; k++)
+        o[k] = s0[k] + f * (s0[k - 1] - s0[k]);
+      return;
+    }
+  }
+  for (size_t k = 0; k < m; k++)
+    o[k] = ring_read (rg, w0 + k, d[k]);
+}
+
+/* m samples into a ring from w0. */
+static void
+ring_write_block (ring * rg, size_t w0, const float *v, size_t m)
+{
+  const size_t wi = w0 & rg->mask;
+  if (wi + m <= rg->mask + 1) {
+    memcpy (rg->buf + wi, v, m * sizeof (float));
+    return;
+  }
+  for (size_t k = 0; k < m; k++)
+    rg->buf[(w0 + k) & rg->mask] = v[k];
+}
+
+/* An all-pass over m <= d frames from w0, in place on x: every read is of
+ * a sample written before the block, so the reads go first (as a copy),
+ * then the frames, each exactly allpass (). */
+static void
+allpass_block (ring * rg, size_t w0, unsigned d, float g, float *x, size_t m)
+{
+  float wd[BLOCK], w[BLOCK];
+  const size_t r = (w0 - d) & rg->mask;
+  if (r + m <= rg->mask + 1)
+    memcpy (wd, rg->buf + r, m * sizeof (float));
+  else
+    for (size_t k = 0; k < m; k++)
+      wd[k] = rg->buf[(r + k) & rg->mask];
+  for (size_t k = 0; k < m; k++) {
+    w[k] = x[k] + g * wd[k];
+    x[k] = wd[k] - g * w[k];
+  }
+  ring_write_block (rg, w0, w, m);
+}
+
+/* Frames k0..k0+m-1 of the segment through the network, m no longer than
+ * any read distance (every read is of a sample written before these
+ * frames: the frames run stage by stage, each stage over all of them,
+ * with the per-frame arithmetic of the network unchanged).  xl, xr: the
+ * cleaned input.  Returns the frames done: m, or fewer when the silence
+ * gate cleared the state after one of them (the rest is then the
+ * caller's again, from the cleared state). */
+static size_t
+run_frames (mm_reverb * r, const float *xl, const float *xr, float *out,
+    size_t k0, size_t m, const int *lconst, int pconst)
+{
+  const size_t w0 = r->wpos;
+  float dl[BLOCK], dr[BLOCK], yl[BLOCK], yr[BLOCK], peak[BLOCK];
+  float (*o)[BLOCK] = r->o, (*f)[BLOCK] = r->f;
+
+  /* pre-delay: write first so a 0 ms pre-delay reads this frame */
+  ring_write_block (&r->pre[0], w0, xl, m);
+  ring_write_block (&r->pre[1], w0, xr, m);
+  ring_read_block (&r->pre[0], w0, r->prebuf + k0, pconst, dl, m);
+  ring_read_block (&r->pre[1], w0, r->prebuf + k0, pconst, dr, m);
+  for (int j = 0; j < NDIFF; j++) {
+    allpass_block (&r->diff[0][j], w0, r->diff_len[0][j], diff_g[j], dl, m);
+    allpass_block (&r->diff[1][j], w0, r->diff_len[1][j], diff_g[j], dr, m);
+  }
+
+  for (int i = 0; i < NLINES; i++)
+    ring_read_block (&r->line[i], w0, r->lenbuf[i] + k0, lconst[i], o[i], m);
+  for (size_t k = 0; k < m; k++) {
+    yl[k] = yr[k] = peak[k] = 0.0f;
+  }
+  for (int i = 0; i < NLINES; i++) {
+    for (size_t k = 0; k < m; k++) {
+      yl[k] += out_l[i] * o[i][k];
+      yr[k] += out_r[i] * o[i][k];
+      float a = fabsf (o[i][k]);
+      peak[k] = a > peak[k] ? a : peak[k];
+    }
+  }
+  /* the damping low-passes: the one recurrence, the lines side by side */
+  float z[NLINES], g[NLINES];
+  const float a = r->a;
+  memcpy (z, r->z, sizeof (z));
+  memcpy (g, r->g, sizeof (g));
+  for (size_t k = 0; k < m; k++)
+    for (int i = 0; i < NLINES; i++) {
+      z[i] = o[i][k] + a * (z[i] - o[i][k]);
+      f[i][k] = g[i] * z[i];
+    }
+  memcpy (r->z, z, sizeof (z));
+  /* fast Hadamard transform, 3 butterfly stages */
+  for (int h = 1; h < NLINES; h <<= 1)
+    for (int i = 0; i < NLINES; i += h << 1)
+      for (int j = i; j < i + h; j++)
+        for (size_t k = 0; k < m; k++) {
+          float u = f[j][k], v = f[j + h][k];
+          f[j][k] = u + v;
+          f[j + h][k] = u - v;
+        }
+  const float norm = 0.35355339059327373f;      /* 1 / sqrt 8 */
+  for (int i = 0; i < NLINES; i++) {
+    for (size_t k = 0; k < m; k++)
+      f[i][k] = norm * f[i][k] + IN_GAIN * (in_l[i] * dl[k] + in_r[i] * dr[k]);
+    ring_write_block (&r->line[i], w0, f[i], m);
+  }
+  for (size_t k = 0; k < m; k++) {
+    out[2 * k] = OUT_GAIN * yl[k];
+    out[2 * k + 1] = OUT_GAIN * yr[k];
+  }
+
+  /* the silence gate, frame by frame */
+  for (size_t k = 0; k < m; k++) {
+    if (xl[k] == 0.0f && xr[k] == 0.0f && peak[k] < QUIET_LEVEL) {
+      if (++r->quiet >= r->quiet_need) {
+        clear_state (r);
+        r->wpos = w0 + k + 1;
+        return k + 1;
+      }
+    } else {
+      r->quiet = 0;
+    }
+  }
+  r->wpos = w0 + m;
+  return m;
+}
+
+/* A length smoother's next n values into buf; a steady one's value is
+ * written once and kept (*held) while it stays.  Returns 1 when steady. */
+static int
+fill_lengths (mm_smoother * sm, float *buf, int *held, size_t n)
+{
+  if (mm_smoother_is_ramping (sm)) {
+    mm_smoother_fill (sm, buf, n);
+    *held = 0;
+    return 0;
+  }
+  if (!*held || buf[0] != (float) mm_smoother_get_value (sm)) {
+    mm_smoother_fill (sm, buf, BLOCK);
+    *held = 1;
+  }
+  return 1;
+}
+
 static void
 process_segment (mm_reverb * r, const float *in, float *out, size_t n)
 {
   const unsigned ch = r->channels;
+  int lconst[NLINES], pconst;
   for (int i = 0; i < NLINES; i++)
-    mm_smoother_fill (r->len[i], r->lenbuf[i], n);
-  mm_smoother_fill (r->pre_len, r->prebuf, n);
-  /* decay and damping are read at block starts: only advance them */
-  mm_smoother_fill (r->decay_s, r->scratch, n);
-  mm_smoother_fill (r->damping_s, r->scratch, n);
+    lconst[i] = fill_lengths (r->len[i], r->lenbuf[i], &r->held[i], n);
+  pconst = fill_lengths (r->pre_len, r->prebuf, &r->held[NLINES], n);
+  /* decay and damping are read at block starts: only advance them (a
+   * steady smoother does not move) */
+  if (mm_smoother_is_ramping (r->decay_s))
+    mm_smoother_fill (r->decay_s, r->scratch, n);
+  if (mm_smoother_is_ramping (r->damping_s))
+    mm_smoother_fill (r->damping_s, r->scratch, n);
 
+  /* the longest run of frames whose reads are all of earlier frames:
+   * the shortest read distance (line lengths glide linearly: their
+   * least is at an end of the segment) */
+  size_t limit = r->diff_min;
+  for (int i = 0; i < NLINES; i++) {
+    float d = fminf (r->lenbuf[i][0], r->lenbuf[i][n - 1]);
+    if ((size_t) d < limit)
+      limit = (size_t) d;
+  }
+
+  float xl[BLOCK], xr[BLOCK];
   for (size_t k = 0; k < n; k++) {
-    float xl = clean (in[k * ch]);
-    float xr = ch == 2 ? clean (in[k * ch + 1]) : xl;
-    int silent_in = xl == 0.0f && xr == 0.0f;
-
+    xl[k] = clean (in[k * ch]);
+    xr[k] = ch == 2 ? clean (in[k * ch + 1]) : xl[k];
+  }
+  for (size_t k = 0; k < n;) {
     if (r->idle) {
-      if (silent_in) {
+      /* exact zeros while the input is silent */
+      while (k < n && xl[k] == 0.0f && xr[k] == 0.0f) {
         out[2 * k] = out[2 * k + 1] = 0.0f;
         r->wpos++;
-        continue;
+        k++;
       }
+      if (k == n)
+        break;
       r->idle = 0;
     }
-
-    const size_t w = r->wpos;
-    /* pre-delay: write first so a 0 ms pre-delay reads this frame */
-    r->pre[0].buf[w & r->pre[0].mask] = xl;
-    r->pre[1].buf[w & r->pre[1].mask] = xr;
-    float dl = ring_read (&r->pre[0], w, r->prebuf[k]);
-    float dr = ring_read (&r->pre[1], w, r->prebuf[k]);
-    for (int j = 0; j < NDIFF; j++) {
-      dl = allpass (&r->diff[0][j], w, r->diff_len[0][j], diff_g[j], dl);
-      dr = allpass (&r->diff[1][j], w, r->diff_len[1][j], diff_g[j], dr);
-    }
-
-    float o[NLINES], f[NLINES];
-    float yl = 0.0f, yr = 0.0f, peak = 0.0f;
-    for (int i = 0; i < NLINES; i++) {
-      o[i] = ring_read (&r->line[i], w, r->lenbuf[i][k]);
-      yl += out_l[i] * o[i];
-      yr += out_r[i] * o[i];
-      float m = fabsf (o[i]);
-      peak = m > peak ? m : peak;
-      r->z[i] = o[i] + r->a * (r->z[i] - o[i]);
-      f[i] = r->g[i] * r->z[i];
-    }
-    /* fast Hadamard transform, 3 butterfly stages */
-    for (int h = 1; h < NLINES; h <<= 1)
-      for (int i = 0; i < NLINES; i += h << 1)
-        for (int j = i; j < i + h; j++) {
-          float u = f[j], v = f[j + h];
-          f[j] = u + v;
-          f[j + h] = u - v;
-        }
-    const float norm = 0.35355339059327373f;    /* 1 / sqrt 8 */
-    for (int i = 0; i < NLINES; i++)
-      r->line[i].buf[w & r->line[i].mask] =
-          norm * f[i] + IN_GAIN * (in_l[i] * dl + in_r[i] * dr);
-
-    out[2 * k] = OUT_GAIN * yl;
-    out[2 * k + 1] = OUT_GAIN * yr;
-    r->wpos++;
-
-    if (silent_in && peak < QUIET_LEVEL) {
-      if (++r->quiet >= r->quiet_need)
-        clear_state (r);
-    } else {
-      r->quiet = 0;
-    }
+    size_t m = n - k < limit ? n - k : limit;
+    k += run_frames (r, xl + k, xr + k, out + 2 * k, k, m, lconst, pconst);
   }
 }
 

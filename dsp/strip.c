@@ -13,6 +13,10 @@
  *              planar double buffers a (left or mono) and b (right);
  *              polarity is a smoother between +1 and -1, so a phase flip
  *              fades through zero instead of stepping; +1 is not applied.
+ *              A stereo strip at a steady polarity (+-1: exact in float)
+ *              loads straight into x, and its filters run there
+ *              (mm_biquad_cascade_process_stereo_f32: the same double
+ *              cascade, bit for bit, without the planes).
  *   filters    up to four biquads, one mm_biquad_cascade_process(_x2)
  *              over the sections that are on: high-pass (RBJ, Q 1/sqrt 2,
  *              on when hpf_hz > 0), low shelf 100 Hz, bell (Q 0.7), high
@@ -24,7 +28,8 @@
  *              A band switched back on takes the signal at its input as
  *              its state (an identity section's state: x = y), so it
  *              starts without a transient; the high-pass starts from rest.
- *   to float   x = (float) filtered, interleaved (mono: one channel).
+ *   to float   x = (float) filtered, interleaved (mono: one channel)
+ *              (already so on the float path).
  *   compressor mm_compressor_process_f32 on x in place, one call per
  *              chunk (the chunk grid is its block grid), while on: ratio
  *              != 1 or make-up; after it is switched off it runs
@@ -40,6 +45,13 @@
  *   meters     peak and sum of squares of what was added to the bus, per
  *              channel, since the last read.
  *
+ * mm_strip_process_multi_f32 runs strips on the same chunk grid chunk by
+ * chunk, stage by stage: every strip's load and filters, then their
+ * compressors side by side (mm_compressor_process_multi_f32: what one
+ * call each gives), then every strip's output in order, so each send
+ * sample gets the strips' contributions in the order one strip after the
+ * other gives them.
+ *
  * State: polarity, fader, mute, duck, two send and four EQ smoothers, the
  * pan, the compressor and its on/tail state, four biquad states per
  * channel and which sections ran last chunk, the last two loaded samples
@@ -47,6 +59,7 @@
  */
 #include "strip.h"
 
+#include <float.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,6 +99,7 @@ struct mm_strip
   mm_biquad_state st[2][SECTIONS];
   int was_on[SECTIONS];
   double hist[2][2];            /* last two loaded samples: [ch][0] newest */
+  int f32_loaded;               /* this chunk was loaded into x (float path) */
   uint64_t pos;
 
   double peak[2], sumsq[2];
@@ -366,13 +380,36 @@ fill (mm_smoother * sm, float *buf, size_t n)
 /* |input| above this (+120 dBFS) is clipped to it. */
 #define INPUT_MAX 1e6
 
-/* Loads n frames into a (and b), polarity applied, non-finite as 0. */
+/* n samples, non-finite as 0, clamped, negated or not: in float, the
+ * values the double path loads (the clamp and the sign are exact). */
+MM_VECTOR_CLONES static void
+load_f32 (float *x, const float *in, size_t n, int negate)
+{
+  const float sign = negate ? -1.0f : 1.0f;
+  const float lim = (float) INPUT_MAX;
+  for (size_t i = 0; i < n; i++) {
+    float v = in[i];
+    v = fabsf (v) <= FLT_MAX ? v : 0.0f;
+    v = v < lim ? v : lim;
+    v = v > -lim ? v : -lim;
+    x[i] = v * sign;
+  }
+}
+
+/* Loads n frames into a (and b), polarity applied, non-finite as 0; a
+ * stereo strip at a steady polarity straight into x as float (the
+ * filters then run on x: f32_loaded). */
 static void
 load (mm_strip * s, const float *in, size_t n)
 {
   const unsigned nch = s->channels;
   const int pconst = fill (s->polarity, s->pol, n);
   const double pc = s->pol[0];
+  s->f32_loaded = nch == 2 && pconst && (pc == 1.0 || pc == -1.0);
+  if (s->f32_loaded) {
+    load_f32 (s->x, in, 2 * n, pc < 0.0);
+    return;
+  }
   for (unsigned ch = 0; ch < nch; ch++) {
     double *d = ch ? s->b : s->a;
     for (size_t i = 0; i < n; i++) {
@@ -392,6 +429,15 @@ load (mm_strip * s, const float *in, size_t n)
         d[i] *= pc;
     }
   }
+}
+
+/* Loaded sample i of channel ch. */
+static double
+load_at (const mm_strip * s, unsigned ch, size_t i)
+{
+  if (s->f32_loaded)
+    return s->x[2 * i + ch];
+  return ch ? s->b[i] : s->a[i];
 }
 
 /* A band back at 0 dB keeps running while its output still differs from
@@ -479,15 +525,15 @@ filters (mm_strip * s, size_t n)
     }
   }
 
-  /* The loaded input's history, for the next chunk. */
+  /* The loaded input's history, for the next chunk (d: channel ch's
+   * sample i at d[i * step + ch]; exact as double either way). */
   for (unsigned ch = 0; ch < nch; ch++) {
-    const double *d = ch ? s->b : s->a;
     if (n >= 2) {
-      s->hist[ch][0] = d[n - 1];
-      s->hist[ch][1] = d[n - 2];
+      s->hist[ch][0] = load_at (s, ch, n - 1);
+      s->hist[ch][1] = load_at (s, ch, n - 2);
     } else {
       s->hist[ch][1] = s->hist[ch][0];
-      s->hist[ch][0] = d[0];
+      s->hist[ch][0] = load_at (s, ch, 0);
     }
   }
 
@@ -505,7 +551,11 @@ filters (mm_strip * s, size_t n)
   }
   if (m == 0)
     return;
-  if (nch == 2)
+  /* the float path: the same cascade on the interleaved floats, bit for
+   * bit the planar double one rounded to float (biquad.h) */
+  if (s->f32_loaded)
+    mm_biquad_cascade_process_stereo_f32 (c, sa, sb, m, s->x, n);
+  else if (nch == 2)
     mm_biquad_cascade_process_x2 (c, sa, sb, m, s->a, s->b, n);
   else
     mm_biquad_cascade_process (c, sa, m, s->a, n);
@@ -526,6 +576,8 @@ filters (mm_strip * s, size_t n)
 static void
 to_float (mm_strip * s, size_t n)
 {
+  if (s->f32_loaded)
+    return;
   if (s->channels == 2) {
     for (size_t i = 0; i < n; i++) {
       s->x[2 * i] = (float) s->a[i];
@@ -537,16 +589,11 @@ to_float (mm_strip * s, size_t n)
   }
 }
 
+/* After the compressor ran over a chunk of n: its reduction, its tail. */
 static void
-compress (mm_strip * s, size_t n)
+compressed (mm_strip * s, size_t n)
 {
-  if (!s->comp_running)
-    return;
   double now, max;
-  /* The compressor's block decisions follow its calls: one call per
-   * chunk, itself on a fixed grid of the stream (COMP_GRID = CHUNK), keeps
-   * any split of the stream into calls giving the same output. */
-  mm_compressor_process_f32 (s->comp, s->x, n);
   mm_compressor_get_reduction (s->comp, &now, &max);
   s->gr_now = now;
   s->gr_max = max > s->gr_max ? max : s->gr_max;
@@ -555,6 +602,18 @@ compress (mm_strip * s, size_t n)
     if (s->comp_tail == 0 && now < COMP_OFF_DB)
       s->comp_running = 0;
   }
+}
+
+static void
+compress (mm_strip * s, size_t n)
+{
+  if (!s->comp_running)
+    return;
+  /* The compressor's block decisions follow its calls: one call per
+   * chunk, itself on a fixed grid of the stream (COMP_GRID = CHUNK), keeps
+   * any split of the stream into calls giving the same output. */
+  mm_compressor_process_f32 (s->comp, s->x, n);
+  compressed (s, n);
 }
 
 /* Peak and sum of squares of n stereo frames, scaled.  Plain compares
@@ -592,6 +651,25 @@ add_ramped (float *dst, const float *src, const float *g, size_t n)
   }
 }
 
+/* panned = x times the steady pan gains (products only: the same in
+ * every copy). */
+MM_VECTOR_CLONES static void
+pan_steady (float *panned, const float *x, unsigned nch, float l, float r,
+    size_t n)
+{
+  if (nch == 2) {
+    for (size_t i = 0; i < n; i++) {
+      panned[2 * i] = x[2 * i] * l;
+      panned[2 * i + 1] = x[2 * i + 1] * r;
+    }
+  } else {
+    for (size_t i = 0; i < n; i++) {
+      panned[2 * i] = x[i] * l;
+      panned[2 * i + 1] = x[i] * r;
+    }
+  }
+}
+
 static void
 output (mm_strip * s, size_t n, float *out, float *send_a, float *send_b)
 {
@@ -610,18 +688,7 @@ output (mm_strip * s, size_t n, float *out, float *send_a, float *send_b)
   /* (float products: the double product of two floats rounded to float,
    * as before) */
   if (pc) {
-    const float l = s->panl[0], rr = s->panr[0];
-    if (nch == 2) {
-      for (size_t i = 0; i < n; i++) {
-        s->panned[2 * i] = xl[2 * i] * l;
-        s->panned[2 * i + 1] = xr[2 * i] * rr;
-      }
-    } else {
-      for (size_t i = 0; i < n; i++) {
-        s->panned[2 * i] = xl[i] * l;
-        s->panned[2 * i + 1] = xl[i] * rr;
-      }
-    }
+    pan_steady (s->panned, s->x, nch, s->panl[0], s->panr[0], n);
   } else {
     for (size_t i = 0; i < n; i++) {
       s->panned[2 * i] = xl[i * nch] * s->panl[i];
@@ -686,6 +753,24 @@ output (mm_strip * s, size_t n, float *out, float *send_a, float *send_b)
   s->count += n;
 }
 
+/* The frames of the chunk at the strip's position, at most frames. */
+static size_t
+chunk_frames (const mm_strip * s, size_t frames)
+{
+  size_t n = CHUNK - (size_t) (s->pos % CHUNK);
+  return n < frames ? n : frames;
+}
+
+/* A chunk's input through load and filters: the compressor's input in
+ * x (interleaved float). */
+static void
+chunk_in (mm_strip * s, const float *in, size_t n)
+{
+  load (s, in, n);
+  filters (s, n);
+  to_float (s, n);
+}
+
 int
 mm_strip_process_f32 (mm_strip * s, const float *in, unsigned in_channels,
     float *out_stereo, float *send_a, float *send_b, size_t frames)
@@ -695,12 +780,8 @@ mm_strip_process_f32 (mm_strip * s, const float *in, unsigned in_channels,
   if (in_channels != s->channels)
     return MM_ERR_MISMATCH;
   while (frames > 0) {
-    size_t n = CHUNK - (size_t) (s->pos % CHUNK);
-    if (n > frames)
-      n = frames;
-    load (s, in, n);
-    filters (s, n);
-    to_float (s, n);
+    size_t n = chunk_frames (s, frames);
+    chunk_in (s, in, n);
     compress (s, n);
     output (s, n, out_stereo, send_a, send_b);
     s->pos += n;
@@ -712,6 +793,71 @@ mm_strip_process_f32 (mm_strip * s, const float *in, unsigned in_channels,
       send_b += 2 * n;
     frames -= n;
   }
+  return MM_OK;
+}
+
+/* Strips run together per chunk at most. */
+#define MULTI_BATCH 16
+
+/* count <= MULTI_BATCH strips at the same place on the chunk grid. */
+static void
+process_batch (mm_strip * const *s, unsigned count, const float *const *in,
+    float *const *out, float *send_a, float *send_b, size_t frames)
+{
+  for (size_t off = 0; off < frames;) {
+    const size_t n = chunk_frames (s[0], frames - off);
+    mm_compressor *cs[2][MULTI_BATCH];
+    float *cb[2][MULTI_BATCH];
+    unsigned nc[2] = { 0, 0 };
+    int ran[MULTI_BATCH];
+    for (unsigned k = 0; k < count; k++) {
+      const unsigned g = s[k]->channels - 1;
+      chunk_in (s[k], in[k] + off * s[k]->channels, n);
+      ran[k] = s[k]->comp_running;
+      if (ran[k]) {
+        cs[g][nc[g]] = s[k]->comp;
+        cb[g][nc[g]++] = s[k]->x;
+      }
+    }
+    /* the compressors side by side: what one call each gives */
+    for (unsigned g = 0; g < 2; g++)
+      if (nc[g])
+        mm_compressor_process_multi_f32 (cs[g], nc[g], cb[g], n);
+    for (unsigned k = 0; k < count; k++) {
+      if (ran[k])
+        compressed (s[k], n);
+      output (s[k], n, out[k] + 2 * off, send_a ? send_a + 2 * off : NULL,
+          send_b ? send_b + 2 * off : NULL);
+      s[k]->pos += n;
+    }
+    off += n;
+  }
+}
+
+int
+mm_strip_process_multi_f32 (mm_strip * const *s, unsigned count,
+    const float *const *in, float *const *out_stereo, float *send_a,
+    float *send_b, size_t frames)
+{
+  if (!s || !in || !out_stereo)
+    return MM_ERR_INVALID;
+  for (unsigned k = 0; k < count; k++)
+    if (!s[k] || ((!in[k] || !out_stereo[k]) && frames))
+      return MM_ERR_INVALID;
+  for (unsigned k = 0; k < count; k++) {
+    if (s[k]->pos % CHUNK != s[0]->pos % CHUNK) {
+      /* not on one grid: one after the other (the same sums) */
+      for (unsigned j = 0; j < count; j++)
+        mm_strip_process_f32 (s[j], in[j], s[j]->channels, out_stereo[j],
+            send_a, send_b, frames);
+      return MM_OK;
+    }
+  }
+  /* Each strip's contribution to a send sample is added in strip order,
+   * batch after batch as strip after strip. */
+  for (unsigned b = 0; b < count; b += MULTI_BATCH)
+    process_batch (s + b, count - b < MULTI_BATCH ? count - b : MULTI_BATCH,
+        in + b, out_stereo + b, send_a, send_b, frames);
   return MM_OK;
 }
 

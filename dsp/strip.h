@@ -88,6 +88,16 @@ int mm_strip_process_f32 (mm_strip * s, const float *in,
     unsigned in_channels, float *out_stereo, float *send_a, float *send_b,
     size_t frames);
 
+/* `count` strips, each its own input (in[k]: frames of strip k's
+ * channels) and output (out_stereo[k]), all adding into the same sends:
+ * bit for bit what count calls of mm_strip_process_f32 in order give.
+ * Strips at the same place on their chunk grid (strips fed the same
+ * frames since their reset) run stage by stage, their compressors side
+ * by side (mm_compressor_process_multi_f32); others one after the other. */
+int mm_strip_process_multi_f32 (mm_strip * const *s, unsigned count,
+    const float *const *in, float *const *out_stereo, float *send_a,
+    float *send_b, size_t frames);
+
 /* Peak and RMS (dBFS, -inf for silence) of each output channel since the
  * last call (which clears them); MM_ERR_NO_DATA when nothing was
  * processed since. */

@@ -491,6 +491,7 @@ free_strip (GstMixbusPad * pad)
   mm_strip_free (&pad->strip);
   mm_loudness_free (&pad->meter);
   g_clear_pointer (&pad->out, g_free);
+  g_clear_pointer (&pad->in, g_free);
   pad->out_frames = 0;
 }
 
@@ -938,7 +939,8 @@ ensure_strip (GstMixbusPad * pad, gint rate, guint channels, guint frames)
   pad->strip = mm_strip_new (rate, channels);
   pad->meter = mm_loudness_new (rate, 2, 0);
   pad->out = g_try_new0 (gfloat, 2 * frames);
-  if (!pad->strip || !pad->meter || !pad->out) {
+  pad->in = g_try_new0 (gfloat, channels * frames);
+  if (!pad->strip || !pad->meter || !pad->out || !pad->in) {
     free_strip (pad);
     return FALSE;
   }
@@ -976,6 +978,60 @@ update_strip (GstMixbus * self, GstMixbusPad * pad, gboolean changed,
   pad->law_applied = law_generation;
 }
 
+/* Pieces whose pads all have a strip at the same place (one run: the same
+ * offset and length) at most. */
+#define MIX_BATCH 16
+
+/* Mixes the pieces given so far, in their order: runs of pieces at the
+ * same offset and length through mm_strip_process_multi_f32 (the strips
+ * stage by stage, bit for bit what one after the other gives), each
+ * strip into its pad's output, the sends into the bus's; then the pads'
+ * meters (four at a time) and the bus, in the same order. */
+static void
+mix_pieces (GstMixbus * self)
+{
+  gboolean meter;
+  guint i = 0;
+
+  GST_OBJECT_LOCK (self);
+  meter = self->post_messages;
+  GST_OBJECT_UNLOCK (self);
+
+  while (i < self->n_pieces) {
+    const GstMixbusPiece *p = &self->pieces[i];
+    const guint off = p->offset, frames = p->frames;
+    mm_strip *strips[MIX_BATCH];
+    mm_loudness *meters[MIX_BATCH];
+    const gfloat *in[MIX_BATCH], *outc[MIX_BATCH];
+    gfloat *out[MIX_BATCH];
+    guint n = 0;
+
+    while (i + n < self->n_pieces && n < MIX_BATCH
+        && p[n].offset == off && p[n].frames == frames) {
+      GstMixbusPad *pad = p[n].pad;
+      strips[n] = pad->strip;
+      meters[n] = pad->meter;
+      in[n] = pad->in + off * pad->strip_channels;
+      out[n] = pad->out + 2 * off;
+      outc[n] = out[n];
+      /* the strips add into their outputs: 0 + x is x exactly */
+      memset (out[n], 0, 2 * frames * sizeof (gfloat));
+      pad->pending = FALSE;
+      n++;
+    }
+    mm_strip_process_multi_f32 (strips, n, in, out,
+        self->send[0] + 2 * off, self->send[1] + 2 * off, frames);
+    for (guint k = 0; meter && k < n; k += 4)
+      mm_loudness_add_frames_multi_f32 (meters + k, outc + k, MIN (4, n - k),
+          frames);
+    for (guint k = 0; k < n; k++)
+      mm_vector_add_scaled_f32 (self->mix + 2 * off, out[k], 1.0f,
+          2 * frames);
+    i += n;
+  }
+  self->n_pieces = 0;
+}
+
 static gboolean
 gst_mixbus_aggregate_one_buffer (GstAudioAggregator * aagg,
     GstAudioAggregatorPad * apad, GstBuffer * inbuf, guint in_offset,
@@ -983,7 +1039,7 @@ gst_mixbus_aggregate_one_buffer (GstAudioAggregator * aagg,
 {
   GstMixbus *self = GST_MIXBUS (aagg);
   GstMixbusPad *pad = GST_MIXBUS_PAD (apad);
-  gboolean changed, flushed, solo, meter;
+  gboolean changed, flushed, solo;
   guint channels, law_generation;
   GstMixbusPanLaw law;
   GstMapInfo map;
@@ -995,7 +1051,6 @@ gst_mixbus_aggregate_one_buffer (GstAudioAggregator * aagg,
   GST_OBJECT_LOCK (self);
   law = self->bus.pan_law;
   law_generation = self->law_generation;
-  meter = self->post_messages;
   GST_OBJECT_UNLOCK (self);
 
   GST_OBJECT_LOCK (pad);
@@ -1010,6 +1065,10 @@ gst_mixbus_aggregate_one_buffer (GstAudioAggregator * aagg,
   solo = pad->solo;
   GST_OBJECT_UNLOCK (pad);
 
+  /* a second piece of this pad in the block: the pieces before it are
+   * mixed first (its settings, its strip apply from here on) */
+  if (pad->pending)
+    mix_pieces (self);
   if (channels < 1 || channels > 2
       || !ensure_strip (pad, self->rate, channels, self->frames)) {
     GST_WARNING_OBJECT (pad, "no strip for %u channels", channels);
@@ -1028,17 +1087,17 @@ gst_mixbus_aggregate_one_buffer (GstAudioAggregator * aagg,
     gst_buffer_unmap (inbuf, &map);
     return FALSE;
   }
-  /* The strip adds into the pad's own output first (zeroed: 0 + x is x
-   * exactly), so the pad can be metered; then the bus gets it. */
-  memset (pad->out, 0, 2 * frames * sizeof (gfloat));
-  mm_strip_process_f32 (pad->strip,
-      (const gfloat *) (map.data + in_offset * bpf), channels, pad->out,
-      self->send[0] + 2 * out_offset, self->send[1] + 2 * out_offset, frames);
+  /* the input waits for the other pads' (mix_pieces) */
+  memcpy (pad->in + out_offset * channels, map.data + in_offset * bpf,
+      frames * bpf);
   gst_buffer_unmap (inbuf, &map);
-  if (meter)
-    mm_loudness_add_frames_f32 (pad->meter, pad->out, frames);
-  mm_vector_add_scaled_f32 (self->mix + 2 * out_offset, pad->out, 1.0f,
-      2 * frames);
+  if (self->n_pieces == self->pieces_size) {
+    self->pieces_size = MAX (16, 2 * self->pieces_size);
+    self->pieces = g_renew (GstMixbusPiece, self->pieces, self->pieces_size);
+  }
+  self->pieces[self->n_pieces++] = (GstMixbusPiece) {
+  pad, out_offset, frames};
+  pad->pending = TRUE;
   pad->had_data = TRUE;
   return TRUE;
 }
@@ -1262,6 +1321,7 @@ gst_mixbus_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
   guint64 interval;
   gboolean post;
 
+  mix_pieces (self);
   /* the pads are mixed: releases may go on (gst_mixbus_aggregate) */
   if (self->release_locked) {
     self->release_locked = FALSE;
@@ -1337,6 +1397,16 @@ gst_mixbus_release_pad (GstElement * element, GstPad * pad)
  * until the pads are mixed; the lock is let go before the output is
  * pushed (gst_mixbus_finish_buffer), so a blocked push (a PAUSED sink)
  * never holds up a release. */
+/* Pieces of a block that was not finished (no pad may be left in the
+ * list once releases can go on). */
+static void
+drop_pieces (GstMixbus * self)
+{
+  for (guint i = 0; i < self->n_pieces; i++)
+    self->pieces[i].pad->pending = FALSE;
+  self->n_pieces = 0;
+}
+
 static GstFlowReturn
 gst_mixbus_aggregate (GstAggregator * agg, gboolean timeout)
 {
@@ -1346,6 +1416,7 @@ gst_mixbus_aggregate (GstAggregator * agg, gboolean timeout)
   g_rec_mutex_lock (&self->release_lock);
   self->release_locked = TRUE;
   ret = GST_AGGREGATOR_CLASS (parent_class)->aggregate (agg, timeout);
+  drop_pieces (self);
   if (self->release_locked) {
     self->release_locked = FALSE;
     g_rec_mutex_unlock (&self->release_lock);
@@ -1393,6 +1464,7 @@ static void
 gst_mixbus_finalize (GObject * object)
 {
   free_bus (GST_MIXBUS (object));
+  g_free (GST_MIXBUS (object)->pieces);
   g_rec_mutex_clear (&GST_MIXBUS (object)->release_lock);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }

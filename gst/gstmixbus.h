@@ -79,7 +79,9 @@ struct _GstMixbusPad
   mm_strip *strip;
   mm_loudness *meter;           /* momentary loudness of the pad's output */
   gfloat *out;                  /* the strip's output before the bus */
+  gfloat *in;                   /* the block's input, waiting to be mixed */
   guint out_frames;
+  gboolean pending;             /* has a piece in the block's pending list */
   gdouble duck_db;              /* this block's ducking gain, dB */
   gdouble key_db;               /* the last block's output peak (side-chain) */
   gboolean had_data;            /* processed since the last message */
@@ -93,6 +95,14 @@ struct _GstMixbusPadClass
 };
 
 /* The bus properties, under the element's object lock. */
+/* A pad's input piece of the block, mixed when every pad has given its
+ * own (gst_mixbus_finish_buffer). */
+typedef struct
+{
+  GstMixbusPad *pad;
+  guint offset, frames;
+} GstMixbusPiece;
+
 typedef struct
 {
   GstMixbusPanLaw pan_law;
@@ -124,6 +134,8 @@ struct _GstMixbus
   guint64 quiet[2];             /* frames since a send last fed each return */
   gboolean any_solo;
   GstMmInterval clock;
+  GstMixbusPiece *pieces;       /* the block's pieces in the order given */
+  guint n_pieces, pieces_size;
   gdouble peak[2], sumsq[2];
   guint64 metered;
 

@@ -8,7 +8,10 @@
  *     pre-fader send ignores the fader, post-fader follows it;
  *   - gain/pan/mute/duck/EQ changes on a steady sine: no step larger
  *     than the sine's own;
- *   - NaN/Inf in -> finite out; reset; any split gives the same output.
+ *   - NaN/Inf in -> finite out; reset; any split gives the same output;
+ *   - mm_strip_process_multi_f32 (mono and stereo strips, phase flips,
+ *     glides, compressors, pre and post sends; strips on one chunk grid
+ *     and off it): bit for bit the strips one after the other.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -315,6 +318,109 @@ test_split_reset_nonfinite (void)
   free (o2);
 }
 
+/* Four strips (two stereo, one mono, one stereo with a phase flip and a
+ * pre-fader send) through mm_strip_process_multi_f32 in blocks of
+ * `block`, against the same strips one after the other; offset: frames
+ * the last strip was fed alone first (off the others' chunk grid). */
+static void
+test_multi_exact (size_t block, size_t offset)
+{
+  enum { S = 4 };
+  const unsigned ch[S] = { 2, 1, 2, 2 };
+  const size_t n = RATE / 2;
+  mm_strip *a[S], *b[S];
+  float *x[S], *oa[S], *ob[S];
+  float *sa = calloc (4 * n, sizeof (float)), *sb = calloc (4 * n,
+      sizeof (float));
+  int exact = 1;
+
+  for (int k = 0; k < S; k++) {
+    mm_strip_params p;
+    mm_strip_params_default (&p);
+    p.hpf_hz = 40.0 + 20.0 * k;
+    p.eq_low_gain_db = 2.0;
+    p.eq_mid_gain_db = -3.0;
+    p.eq_mid_freq_hz = 500.0 + 300.0 * k;
+    p.comp.ratio = k == 2 ? 1.0 : 3.0;
+    p.comp.threshold_db = -30.0;
+    p.comp.makeup_db = 3.0;
+    p.pan = -0.6 + 0.4 * k;
+    p.gain_db = -3.0;
+    p.send_db[0] = -12.0;
+    p.send_db[1] = k == 3 ? -6.0 : -HUGE_VAL;
+    p.send_pre[1] = k == 3;
+    a[k] = strip_with (ch[k], &p);
+    b[k] = strip_with (ch[k], &p);
+    x[k] = sine (n, -10.0 - 3.0 * k, 110.0 * (k + 1), ch[k]);
+    oa[k] = calloc (2 * n, sizeof (float));
+    ob[k] = calloc (2 * n, sizeof (float));
+  }
+  x[1][1000] = NAN;
+  x[2][3001] = INFINITY;
+  if (offset) {
+    mm_strip_process_f32 (a[S - 1], x[S - 1], 2, oa[S - 1], NULL, NULL,
+        offset);
+    mm_strip_process_f32 (b[S - 1], x[S - 1], 2, ob[S - 1], NULL, NULL,
+        offset);
+  }
+  for (size_t o = 0; o < n; o += block) {
+    const size_t m = n - o < block ? n - o : block;
+    if (o == n / 3) {
+      /* glides and switches mid-stream, the same for both */
+      for (int k = 0; k < S; k++) {
+        mm_strip_params p;
+        mm_strip_params_default (&p);
+        p.eq_high_gain_db = 4.0;
+        p.comp.ratio = k == 0 ? 1.0 : 2.0;
+        p.phase_invert = k == 3;
+        p.gain_db = -9.0;
+        p.pan = 0.5;
+        p.send_db[0] = -6.0;
+        p.send_db[1] = -20.0;
+        mm_strip_set_params (a[k], &p);
+        mm_strip_set_params (b[k], &p);
+        mm_strip_set_duck (a[k], -6.0);
+        mm_strip_set_duck (b[k], -6.0);
+      }
+    }
+    const float *in[S];
+    float *out[S];
+    for (int k = 0; k < S; k++) {
+      in[k] = x[k] + o * ch[k];
+      out[k] = oa[k] + 2 * o;
+    }
+    CHECK (mm_strip_process_multi_f32 (a, S, in, out, sa + 2 * o,
+            sb + 2 * o, m) == MM_OK);
+    for (int k = 0; k < S; k++)
+      mm_strip_process_f32 (b[k], x[k] + o * ch[k], ch[k], ob[k] + 2 * o,
+          sa + 2 * (n + o), sb + 2 * (n + o), m);
+  }
+  for (int k = 0; k < S; k++) {
+    double pa[2], ra[2], pb[2], rb[2], ga, gb;
+    exact &= memcmp (oa[k], ob[k], 2 * n * sizeof (float)) == 0;
+    mm_strip_get_levels (a[k], pa, ra);
+    mm_strip_get_levels (b[k], pb, rb);
+    mm_strip_get_reduction (a[k], NULL, &ga);
+    mm_strip_get_reduction (b[k], NULL, &gb);
+    exact &= memcmp (pa, pb, sizeof pa) == 0 && memcmp (ra, rb,
+        sizeof ra) == 0 && ga == gb;
+  }
+  exact &= memcmp (sa, sa + 2 * n, 2 * n * sizeof (float)) == 0;
+  exact &= memcmp (sb, sb + 2 * n, 2 * n * sizeof (float)) == 0;
+  CHECK (exact);
+  printf ("multi: blocks of %zu, offset %zu: %s\n", block, offset,
+      exact ? "bit for bit" : "DIFFERS");
+  for (int k = 0; k < S; k++) {
+    mm_strip_free (&a[k]);
+    mm_strip_free (&b[k]);
+    free (x[k]);
+    free (oa[k]);
+    free (ob[k]);
+  }
+  free (sa);
+  free (sb);
+}
+
 int
 main (void)
 {
@@ -324,5 +430,8 @@ main (void)
   test_mute_and_sends ();
   test_click_free ();
   test_split_reset_nonfinite ();
+  test_multi_exact (480, 0);
+  test_multi_exact (333, 0);
+  test_multi_exact (480, 77);
   return tc_finish ("strip");
 }
