@@ -651,15 +651,29 @@ block_reductions (mm_compressor * c)
 }
 
 /* One ballistics step: y moves toward r with the attack coefficient when
- * r is above it, else the release one (y' = a y + (1 - a) r).  Both
- * candidates are formed and one is picked, so only one multiply-add and
- * a blend sit on the recurrence. */
-#define BALLISTICS_STEP(y, r, aa, ia, ar, ir)                                   \
-  do {                                                                          \
-    const double ya_ = (aa) * (y) + (ia) * (r);                                 \
-    const double yr_ = (ar) * (y) + (ir) * (r);                                 \
-    (y) = (r) > (y) ? ya_ : yr_;                                                \
-  } while (0)
+ * r is above it, else the release one (y' = a y + (1 - a) r).  Without a
+ * branch (the compiler turned the choice into one, mispredicted wherever
+ * the level turns): both candidates are formed, and since
+ * y_a - y_r = (a_A - a_R) (y - r), the attack one is the larger exactly
+ * when r > y if the attack is the faster (a_A <= a_R), the smaller
+ * otherwise -- one max or min, not a compare and a blend, after the one
+ * multiply-add that takes y (the product with y is the one fused: one
+ * operation on the recurrence). */
+static inline double
+ballistics_step (double y, double r, double aa, double ia, double ar,
+    double ir, int attack_faster)
+{
+  double pa = ia * r, pr = ir * r;
+#if defined(__GNUC__) && defined(__x86_64__)
+  /* (opaque to the compiler, so it fuses the multiply by y, not these) */
+  __asm__ ("" : "+x" (pa), "+x" (pr));
+#endif
+  const double ya = aa * y + pa;
+  const double yr = ar * y + pr;
+  if (attack_faster)
+    return ya > yr ? ya : yr;
+  return ya < yr ? ya : yr;
+}
 
 /* The ballistics over the target reductions in yv (n frames), in place:
  * yv becomes the smoothed reduction; the state and meters follow.  y is
@@ -670,12 +684,13 @@ block_ballistics (mm_compressor * c, size_t n)
 {
   const double aa = c->coef_attack, ar = c->coef_release;
   const double ia = 1.0 - aa, ir = 1.0 - ar;
+  const int fast = aa <= ar;
   double y = c->gr[0], gr_max = c->gr_max;
   if (!c->quiet) {
     double *yv = c->yv;
     for (size_t i = 0; i < n; i++) {
       const double r = yv[i];
-      BALLISTICS_STEP (y, r, aa, ia, ar, ir);
+      y = ballistics_step (y, r, aa, ia, ar, ir, fast);
       yv[i] = y;
       gr_max = y > gr_max ? y : gr_max;
     }
@@ -698,10 +713,12 @@ ballistics_k (mm_compressor * const *cs, const unsigned K, size_t n)
   double aa[MULTI_MAX], ar[MULTI_MAX], ia[MULTI_MAX], ir[MULTI_MAX];
   double y[MULTI_MAX], gm[MULTI_MAX];
   double *yv[MULTI_MAX];
+  int fast[MULTI_MAX];
   for (unsigned b = 0; b < K; b++) {
     mm_compressor *c = cs[b];
     aa[b] = c->coef_attack;
     ar[b] = c->coef_release;
+    fast[b] = aa[b] <= ar[b];
     ia[b] = 1.0 - aa[b];
     ir[b] = 1.0 - ar[b];
     y[b] = c->gr[0];
@@ -711,7 +728,7 @@ ballistics_k (mm_compressor * const *cs, const unsigned K, size_t n)
   for (size_t i = 0; i < n; i++)
     for (unsigned b = 0; b < K; b++) {
       const double r = yv[b][i];
-      BALLISTICS_STEP (y[b], r, aa[b], ia[b], ar[b], ir[b]);
+      y[b] = ballistics_step (y[b], r, aa[b], ia[b], ar[b], ir[b], fast[b]);
       yv[b][i] = y[b];
       gm[b] = y[b] > gm[b] ? y[b] : gm[b];
     }
@@ -884,8 +901,7 @@ block_##sfx (mm_compressor * c, T * buf, size_t n)                              
       last_level = level;                                                       \
       last_r = r;                                                               \
       double y = gr[ch];                                                        \
-      double a = r > y ? aa : ar;                                               \
-      y = a * y + (1.0 - a) * r;                                                \
+      y = ballistics_step (y, r, aa, ia, ar, 1.0 - ar, aa <= ar);                \
       y = y < FLUSH_EPS ? 0.0 : y;                                              \
       gr[ch] = y;                                                               \
       frame_gr = y > frame_gr ? y : frame_gr;                                   \
