@@ -192,6 +192,23 @@ side_f64 (const double *buf, double *side, size_t n)
   }
 }
 
+/* One frame of the steady bass-mono path (in block_: buf, hp, hs, wv and
+ * the sums ll, rr, lr). */
+#define WIDTH_FRAME(T, j)                                                       \
+  do {                                                                          \
+    double l = buf[2 * (j)], r = buf[2 * (j) + 1];                              \
+    l = fabs (l) <= DBL_MAX ? l : 0.0;                                          \
+    r = fabs (r) <= DBL_MAX ? r : 0.0;                                          \
+    const double sh = mm_biquad_tick (&hp, &hs, 0.5 * (l - r));                 \
+    const double m = 0.5 * (l + r), sd = wv * sh;                               \
+    const T lo = (T) (m + sd), ro = (T) (m - sd);                               \
+    buf[2 * (j)] = lo;                                                          \
+    buf[2 * (j) + 1] = ro;                                                      \
+    ll += (double) lo * lo;                                                     \
+    rr += (double) ro * ro;                                                     \
+    lr += (double) lo * ro;                                                     \
+  } while (0)
+
 /* n <= BLOCK stereo frames, in place. */
 #define DEFINE_WIDTH_PROCESS(sfx, T)                                            \
 MM_VECTOR_CLONES static void                                                    \
@@ -214,22 +231,18 @@ block_##sfx (mm_width * w, T * buf, size_t n)                                   
     /* steady width, bass mono on: one width for the block, the side's   */ \
     /* high-pass in the same loop (its recursion, all that is serial,     */ \
     /* then overlaps the rest)                                            */ \
+    /* (two frames per turn: the compiler then keeps the recursion's     */ \
+    /* values in place instead of moving them through a merge each frame) */ \
     const double wv = (float) mm_smoother_get_value (w->width);                 \
     const mm_biquad_coeffs hp = w->hp;                                          \
     mm_biquad_state hs = w->hp_state;                                           \
-    for (size_t i = 0; i < n; i++) {                                            \
-      double l = buf[2 * i], r = buf[2 * i + 1];                                \
-      l = fabs (l) <= DBL_MAX ? l : 0.0;                                        \
-      r = fabs (r) <= DBL_MAX ? r : 0.0;                                        \
-      const double sh = mm_biquad_tick (&hp, &hs, 0.5 * (l - r));               \
-      const double m = 0.5 * (l + r), sd = wv * sh;                             \
-      const T lo = (T) (m + sd), ro = (T) (m - sd);                             \
-      buf[2 * i] = lo;                                                          \
-      buf[2 * i + 1] = ro;                                                      \
-      ll += (double) lo * lo;                                                   \
-      rr += (double) ro * ro;                                                   \
-      lr += (double) lo * ro;                                                   \
+    size_t i = 0;                                                               \
+    for (; i + 2 <= n; i += 2) {                                                \
+      WIDTH_FRAME (T, i);                                                       \
+      WIDTH_FRAME (T, i + 1);                                                   \
     }                                                                           \
+    if (i < n)                                                                  \
+      WIDTH_FRAME (T, i);                                                       \
     w->hp_state = hs;                                                           \
   } else {                                                                      \
     double *side = w->side;                                                     \
