@@ -97,6 +97,26 @@ mm_biquad_design (mm_biquad_coeffs * out, mm_biquad_type type, double rate,
   return MM_OK;
 }
 
+/* (a comparison, not isfinite: it vectorises) */
+static inline double
+finite_or_0 (float v)
+{
+  return fabsf (v) <= FLT_MAX ? (double) v : 0.0;
+}
+
+/* n interleaved stereo float frames as (a, b, a, b) doubles, non-finite
+ * samples 0: the input of mm_biquad_cascade_process_x4_fork_stereo's
+ * first cascade. */
+static void
+spread_stereo (const float *in, double *v, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    const double a = finite_or_0 (in[2 * i]), b = finite_or_0 (in[2 * i + 1]);
+    v[4 * i] = v[4 * i + 2] = a;
+    v[4 * i + 1] = v[4 * i + 3] = b;
+  }
+}
+
 /* BS.1770 stage 1: the analogue shelf parameters from which the 48 kHz
  * table of the Recommendation follows (the construction libebur128
  * published); designing from them keeps the meter exact at every rate. */
@@ -853,10 +873,11 @@ fork_x4 (const mm_biquad_coeffs * c, mm_biquad_state * s, const unsigned F,
  * steps 0 .. n - 1, the second in SKEW .. n + SKEW - 1; outside them their
  * lanes' states are put back (as skew_x4).  Each lane does exactly
  * fork_x4's operations on the same values.  n >= 2 SKEW; hb: room for
- * 8 (n + 2 SKEW) doubles. */
+ * 8 (n + 2 SKEW) doubles.  fin: the first cascade's input is (a, b, a, b)
+ * of these n interleaved stereo frames (non-finite samples 0), not o1's. */
 static MM_ALWAYS_INLINE void
-fork_skew (const mm_biquad_coeffs * c, mm_biquad_state * s, double *o1,
-    double *o2, double *hb, size_t n)
+fork_skew (const mm_biquad_coeffs * c, mm_biquad_state * s, const float *fin,
+    double *o1, double *o2, double *hb, size_t n)
 {
   v8df b0[2], b1[2], b2[2], a1[2], a2[2], x1[2], x2[2], y1[2], y2[2];
   for (unsigned k = 0; k < 2; k++)
@@ -884,9 +905,14 @@ fork_skew (const mm_biquad_coeffs * c, mm_biquad_state * s, double *o1,
       v8df h_;                                                                 \
       memcpy (&h_, hb + 8 * s_, sizeof h_);                                    \
       v8df x_ = { 0.0 };                                                       \
-      if (s_ < n)                                                              \
+      if (s_ < n && fin) {                                                     \
+        const double a_ = finite_or_0 (fin[2 * s_]);                           \
+        const double b_ = finite_or_0 (fin[2 * s_ + 1]);                       \
+        x_ = (v8df) { a_, b_, a_, b_ };                                        \
+      } else if (s_ < n) {                                                     \
         x_ = (v8df) { o1[4 * s_], o1[4 * s_ + 1], o1[4 * s_ + 2],              \
           o1[4 * s_ + 3] };                                                    \
+      }                                                                        \
       __builtin_shuffle (h_, x_, in_lanes); })
 #define STORES(i, v) do { const size_t s_ = (i) + st0;                        \
       memcpy (hb + 8 * (s_ + SKEW), &(v), sizeof (v8df));                      \
@@ -953,7 +979,7 @@ mm_biquad_cascade_process_x4_fork (const mm_biquad_coeffs * c,
               fork_x4 (c, s, 2, 4, buf1 + 4 * o, buf2 + 4 * o, len);
               break;
             }
-            fork_skew (c, s, buf1 + 4 * o, buf2 + 4 * o, hb, len);
+            fork_skew (c, s, NULL, buf1 + 4 * o, buf2 + 4 * o, hb, len);
           }
           return;
         }
@@ -968,6 +994,23 @@ mm_biquad_cascade_process_x4_fork (const mm_biquad_coeffs * c,
     buf2[4 * i + 1] = buf2[4 * i + 3] = buf1[4 * i + 1];
   }
   mm_biquad_cascade_process_x4 (c + 4 * first, s + 4 * first, second, buf2, n);
+}
+
+MM_VECTOR_CLONES void
+mm_biquad_cascade_process_x4_fork_stereo (const mm_biquad_coeffs * c,
+    mm_biquad_state * s, const float *in, double *buf1, double *buf2,
+    size_t n)
+{
+  double hb[8 * (FORK_BLOCK + 2 * SKEW)];
+  for (size_t o = 0; o < n; o += FORK_BLOCK) {
+    size_t len = n - o < FORK_BLOCK ? n - o : FORK_BLOCK;
+    if (len >= 2 * SKEW) {
+      fork_skew (c, s, in + 2 * o, buf1 + 4 * o, buf2 + 4 * o, hb, len);
+    } else {
+      spread_stereo (in + 2 * o, buf1 + 4 * o, len);
+      fork_x4 (c, s, 2, 4, buf1 + 4 * o, buf2 + 4 * o, len);
+    }
+  }
 }
 #else
 void
@@ -1027,6 +1070,15 @@ mm_biquad_cascade_process_x4_fork (const mm_biquad_coeffs * c,
     buf2[4 * i + 1] = buf2[4 * i + 3] = buf1[4 * i + 1];
   }
   mm_biquad_cascade_process_x4 (c + 4 * first, s + 4 * first, second, buf2, n);
+}
+
+void
+mm_biquad_cascade_process_x4_fork_stereo (const mm_biquad_coeffs * c,
+    mm_biquad_state * s, const float *in, double *buf1, double *buf2,
+    size_t n)
+{
+  spread_stereo (in, buf1, n);
+  mm_biquad_cascade_process_x4_fork (c, s, 2, 2, buf1, buf2, n);
 }
 #endif
 

@@ -130,6 +130,13 @@ void mm_biquad_cascade_process_x4_fork (const mm_biquad_coeffs * c,
     mm_biquad_state * s, unsigned first, unsigned second, double *buf1,
     double *buf2, size_t n);
 
+/* The same for first = second = 2 with the first cascade fed from n
+ * interleaved stereo float frames: its input is (a, b, a, b) of in
+ * (non-finite samples as 0), built inside; buf1 receives its output. */
+void mm_biquad_cascade_process_x4_fork_stereo (const mm_biquad_coeffs * c,
+    mm_biquad_state * s, const float *in, double *buf1, double *buf2,
+    size_t n);
+
 /* Two sections in cascade on float input, returning the sum of squares
  * of the output (the loudness meter's K-weighting + energy in one pass:
  * the two recursions run interleaved so their latencies overlap). */

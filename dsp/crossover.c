@@ -166,20 +166,13 @@ finite_or_0 (float v)
 }
 
 /* The flat loops around the two passes (AVX2 copies: they are a good
- * part of the crossover's time otherwise).  The pass-1 input: channels a
- * and b (frames of nch channels) as (a, b, a, b), non-finite as 0. */
+ * part of the crossover's time otherwise).  The pass-1 input of channels
+ * a and b (frames of nch channels, nch > 2: stereo goes straight to the
+ * kernel) as (a, b, a, b), non-finite as 0. */
 MM_VECTOR_CLONES static void
 spread_in (double (*restrict v1)[4], const float *restrict in, unsigned nch,
     unsigned ca, unsigned cb, size_t n)
 {
-  if (nch == 2) {               /* (constant strides: a vector loop) */
-    for (size_t i = 0; i < n; i++) {
-      const double a = finite_or_0 (in[2 * i]), b = finite_or_0 (in[2 * i + 1]);
-      v1[i][0] = v1[i][2] = a;
-      v1[i][1] = v1[i][3] = b;
-    }
-    return;
-  }
   for (size_t i = 0; i < n; i++) {
     const double a = finite_or_0 (in[i * nch + ca]);
     const double b = finite_or_0 (in[i * nch + cb]);
@@ -228,9 +221,14 @@ split_block (mm_crossover * x, const float *in, float *low, float *mid,
   double (*v1)[4] = x->v1, (*v2)[4] = x->v2;
   for (unsigned ch = 0; ch < nch; ch += 2) {
     const unsigned cb = ch + (ch + 1 < nch);
-    spread_in (v1, in, nch, ch, cb, n);
-    mm_biquad_cascade_process_x4_fork (&x->c[0][0], &x->st[ch / 2][0][0], 2,
-        2, &v1[0][0], &v2[0][0], n);
+    if (nch == 2) {             /* the kernel reads the frames itself */
+      mm_biquad_cascade_process_x4_fork_stereo (&x->c[0][0], &x->st[0][0][0],
+          in, &v1[0][0], &v2[0][0], n);
+    } else {
+      spread_in (v1, in, nch, ch, cb, n);
+      mm_biquad_cascade_process_x4_fork (&x->c[0][0], &x->st[ch / 2][0][0],
+          2, 2, &v1[0][0], &v2[0][0], n);
+    }
     bands_out (low, mid, high, (const double (*)[4]) v1,
         (const double (*)[4]) v2, nch, ch, cb, n);
   }

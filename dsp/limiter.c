@@ -164,8 +164,8 @@ struct mm_limiter
   float *ceil;                  /* BLOCK: c per frame */
   double *gain;                 /* BLOCK: G per frame */
   float *gainf;                 /* BLOCK: the same in float */
-  double *wide;                 /* BLOCK x channels: G, then p, per sample */
-  double *wide_p;
+  double *wide;                 /* BLOCK x channels: G per sample (C > 2) */
+  double *wide_p;               /* the same for p; per frame for C <= 2 */
 
   /* State (see the comment above process). */
   float *pre;                   /* D + BLOCK: |p| of the last D frames, then the block's */
@@ -427,6 +427,51 @@ mm_limiter_get_loss (const mm_limiter * l, double *db)
 /* ------------------------------------------------------------------ */
 /* The stages of one block of n <= BLOCK frames. */
 
+#if defined(__GNUC__)
+/* m = v where v > m, lane by lane (v8sf: a NaN in v never wins); then
+ * the largest lane into the float m.  (Macros: a function taking or
+ * returning a vector would draw -Wpsabi in the default clone.) */
+#define MAX8(m, v)                                                            \
+  do {                                                                        \
+    v8si gt_ = (v) > (m);                                                     \
+    (m) = (v8sf) ((gt_ & (v8si) (v)) | (~gt_ & (v8si) (m)));                  \
+  } while (0)
+#define MAX8_REDUCE(m, lane)                                                  \
+  for (unsigned u_ = 0; u_ < 8; u_++)                                         \
+    (m) = (lane)[u_] > (m) ? (lane)[u_] : (m)
+#endif
+
+/* q = e (first) or max (q, e), for the n frames of a channel's envelope
+ * e; returns the largest e (or 0).  The envelope is never negative or
+ * NaN, so that is its largest absolute value too. */
+MM_VECTOR_CLONES static float
+merge_envelope (float *restrict q, const float *restrict e, size_t n,
+    int first)
+{
+  float m = 0.0f;
+  size_t i = 0;
+#if defined(__GNUC__)
+  if (n >= 8) {
+    v8sf lane = { 0 };
+    for (; i + 8 <= n; i += 8) {
+      v8sf v = *(const v8sf_u *) (e + i), w = v;
+      if (!first) {
+        w = *(const v8sf_u *) (q + i);
+        MAX8 (w, v);
+      }
+      *(v8sf_u *) (q + i) = w;
+      MAX8 (lane, v);
+    }
+    MAX8_REDUCE (m, lane);
+  }
+#endif
+  for (; i < n; i++) {
+    q[i] = first || e[i] > q[i] ? e[i] : q[i];
+    m = e[i] > m ? e[i] : m;
+  }
+  return m;
+}
+
 /* Detector: sanitises the planes, e_c into l->env, q into l->peak + 1,
  * the input peaks. */
 static void
@@ -439,22 +484,17 @@ detect (mm_limiter * l, size_t n)
     mm_vector_sanitize_f32 (p, n);
     memset (e, 0, n * sizeof (float));
     mm_oversampler_peak_envelope (l->os, c, p, n, e);
-    double m = mm_vector_abs_max_f32 (e, n, 0.0f);
+    double m = merge_envelope (q, e, n, c == 0);
     l->in_peak[c] = m > l->in_peak[c] ? m : l->in_peak[c];
-    if (c == 0) {
-      memcpy (q, e, n * sizeof (float));
-    } else {
-      for (size_t i = 0; i < n; i++)
-        q[i] = e[i] > q[i] ? e[i] : q[i];
-    }
   }
 }
 
 /* Required gains of `len` frames into r; returns non-zero when any is
  * under 1.  q holds the previous frame's q in front of the first one.
- * First |p| max (q) (exact in double) and whether any exceeds c; only
- * then the divisions, where qp <= c gives c / c = 1 exactly (no branch,
- * so the loop vectorises). */
+ * First |p| max (q) (exact in double) and whether any exceeds c (an OR of
+ * the comparisons: no chain from one step to the next); only then the
+ * divisions, where qp <= c gives c / c = 1 exactly (no branch, so the loop
+ * vectorises). */
 MM_VECTOR_CLONES static int
 required (const float *restrict q, const float *restrict pre,
     const float *restrict ceil, double *restrict r, size_t len)
@@ -462,7 +502,7 @@ required (const float *restrict q, const float *restrict pre,
   int any = 0;
   size_t i = 0;
 #if defined(__GNUC__)
-  v4df over = { 0 };             /* largest qp - c */
+  v4di over = { 0 };             /* some qp > c, lane by lane */
   for (; i + 4 <= len; i += 4) {
     v4sf q0 = *(const v4sf_u *) (q + i), q1 = *(const v4sf_u *) (q + i + 1);
     v4si gt = q1 > q0;
@@ -470,12 +510,10 @@ required (const float *restrict q, const float *restrict pre,
     v4sf pv = *(const v4sf_u *) (pre + i), cv = *(const v4sf_u *) (ceil + i);
     v4df qp = __builtin_convertvector (qm, v4df)
         * __builtin_convertvector (pv, v4df);
-    v4df d = qp - __builtin_convertvector (cv, v4df);
-    v4di gt2 = d > over;
-    over = (v4df) ((gt2 & (v4di) d) | (~gt2 & (v4di) over));
+    over |= qp > __builtin_convertvector (cv, v4df);
     *(v4df_u *) (r + i) = qp;
   }
-  any = over[0] > 0.0 || over[1] > 0.0 || over[2] > 0.0 || over[3] > 0.0;
+  any = (over[0] | over[1] | over[2] | over[3]) != 0;
 #endif
   for (; i < len; i++) {
     float qm = q[i + 1] > q[i] ? q[i + 1] : q[i];
@@ -695,11 +733,9 @@ peak_through (float *restrict d, const float *restrict e,
       v8sf v = *(v8sf_u *) (d + j) * *(const v8sf_u *) (g + j);
       *(v8sf_u *) (d + j) = *(const v8sf_u *) (e + j)
           * *(const v8sf_u *) (pre + j);
-      v8si gt = v > lane;
-      lane = (v8sf) ((gt & (v8si) v) | (~gt & (v8si) lane));
+      MAX8 (lane, v);
     }
-    for (unsigned u = 0; u < 8; u++)
-      m = lane[u] > m ? lane[u] : m;
+    MAX8_REDUCE (m, lane);
   }
 #endif
   for (; j < len; j++) {
@@ -736,21 +772,28 @@ output_peaks (mm_limiter * l, size_t n)
 /* The delay line of the audio: len samples of f (f32 or f64) go in as
  * clean (x) p (p NULL: 1), the oldest come out times g; the sums of
  * squares of what comes out, before and after g, are added to e[0] and
- * e[1].  The vector body and the scalar tail compute each sample alike
- * (one rounding per product); only the sums differ in their order. */
+ * e[1].  g and p hold one value per S samples: S = 2 for stereo (one per
+ * frame: no widened copies to write and read), else 1.  The vector body
+ * and the scalar tail compute each sample alike (one rounding per
+ * product); only the sums differ in their order. */
 #define DEFINE_THROUGH(fmt, ctype)                                            \
 MM_VECTOR_CLONES static void                                                  \
 through_##fmt (ctype * restrict f, double *restrict d,                        \
     const double *restrict g, const double *restrict p, size_t len,           \
-    double e[2])                                                              \
+    unsigned S, double e[2])                                                  \
 {                                                                             \
   size_t k = 0;                                                               \
   double ea = 0.0, eb = 0.0;                                                  \
-  THROUGH_VECTOR_##fmt                                                        \
+  if (S == 2) {                                                               \
+    THROUGH_VECTOR_##fmt (PAIRS);                                             \
+  } else {                                                                    \
+    THROUGH_VECTOR_##fmt (GAIN_LOAD);                                         \
+  }                                                                           \
   for (; k < len; k++) {                                                      \
-    double x = clean ((double) f[k]), o = d[k], y = o * g[k];                 \
+    size_t j = S == 2 ? k / 2 : k;                                            \
+    double x = clean ((double) f[k]), o = d[k], y = o * g[j];                 \
     f[k] = (ctype) y;                                                         \
-    d[k] = p ? x * p[k] : x;                                                  \
+    d[k] = p ? x * p[j] : x;                                                  \
     ea += o * o;                                                              \
     eb += y * y;                                                              \
   }                                                                           \
@@ -760,8 +803,8 @@ through_##fmt (ctype * restrict f, double *restrict d,                        \
 
 #if defined(__GNUC__)
 /* Four samples at a time: x = f widened, kept where |x| <= FLT_MAX (NaN
- * fails that too). */
-#define THROUGH_VECTOR(LOAD, STORE)                                           \
+ * fails that too); GAIN reads the g and p of samples k .. k + 3. */
+#define THROUGH_VECTOR(LOAD, STORE, GAIN)                                     \
   if (len >= 4) {                                                             \
     const v4df lim = { FLT_MAX, FLT_MAX, FLT_MAX, FLT_MAX };                  \
     v4df a = { 0 }, b = { 0 };                                                \
@@ -769,10 +812,10 @@ through_##fmt (ctype * restrict f, double *restrict d,                        \
       v4df x = LOAD (f + k);                                                  \
       v4df ax = (v4df) ((v4di) x & 0x7fffffffffffffff);                       \
       x = (v4df) ((v4di) x & (ax <= lim));                                    \
-      v4df o = *(v4df_u *) (d + k), y = o * *(const v4df_u *) (g + k);        \
+      v4df o = *(v4df_u *) (d + k), y = o * GAIN (g, k);                      \
       STORE (f + k, y);                                                       \
       if (p)                                                                  \
-        x *= *(const v4df_u *) (p + k);                                       \
+        x *= GAIN (p, k);                                                     \
       *(v4df_u *) (d + k) = x;                                                \
       a += o * o;                                                             \
       b += y * y;                                                             \
@@ -784,29 +827,50 @@ through_##fmt (ctype * restrict f, double *restrict d,                        \
 #define STORE_F32(q, v) (*(v4sf_u *) (q) = __builtin_convertvector (v, v4sf_u))
 #define LOAD_F64(q) (*(const v4df_u *) (q))
 #define STORE_F64(q, v) (*(v4df_u *) (q) = (v))
-#define THROUGH_VECTOR_f32 THROUGH_VECTOR (LOAD_F32, STORE_F32)
-#define THROUGH_VECTOR_f64 THROUGH_VECTOR (LOAD_F64, STORE_F64)
+/* The values of samples k .. k + 3 from one per frame of two channels. */
+#define PAIRS(q, k) ((v4df) { (q)[(k) / 2], (q)[(k) / 2],                     \
+        (q)[(k) / 2 + 1], (q)[(k) / 2 + 1] })
+#define GAIN_LOAD(q, k) LOAD_F64 ((q) + (k))
+#define THROUGH_VECTOR_f32(GAIN) THROUGH_VECTOR (LOAD_F32, STORE_F32, GAIN)
+#define THROUGH_VECTOR_f64(GAIN) THROUGH_VECTOR (LOAD_F64, STORE_F64, GAIN)
 #else
-#define THROUGH_VECTOR_f32
-#define THROUGH_VECTOR_f64
+#define THROUGH_VECTOR_f32(GAIN)
+#define THROUGH_VECTOR_f64(GAIN)
 #endif
 
 /* One value per frame, repeated for each of C channels. */
-static void
+MM_VECTOR_CLONES static void
 widen (double *restrict w, const double *restrict v, unsigned C, size_t n)
 {
-  if (C == 1) {
-    memcpy (w, v, n * sizeof (double));
-  } else if (C == 2) {
-    for (size_t i = 0; i < n; i++)
-      w[2 * i] = w[2 * i + 1] = v[i];
-  } else {
-    for (size_t i = 0; i < n; i++)
-      for (unsigned c = 0; c < C; c++)
-        w[i * C + c] = v[i];
-  }
+  for (size_t i = 0; i < n; i++)
+    for (unsigned c = 0; c < C; c++)
+      w[i * C + c] = v[i];
 }
 
+/* The sanitised pre-gain p of n frames into pd, |p| into pre (a select
+ * by mask: GCC leaves the conditional of the loop below unvectorised). */
+MM_VECTOR_CLONES static void
+take_pregain (double *restrict pd, float *restrict pre,
+    const float *restrict pregain, size_t n)
+{
+  size_t i = 0;
+#if defined(__GNUC__)
+  const v4sf lim = { FLT_MAX, FLT_MAX, FLT_MAX, FLT_MAX };
+  for (; i + 4 <= n; i += 4) {
+    v4sf p = *(const v4sf_u *) (pregain + i);
+    v4sf a = (v4sf) ((v4si) p & 0x7fffffff);
+    v4si ok = a <= lim;
+    *(v4df_u *) (pd + i) = __builtin_convertvector ((v4sf) ((v4si) p & ok),
+        v4df);
+    *(v4sf_u *) (pre + i) = (v4sf) ((v4si) a & ok);
+  }
+#endif
+  for (; i < n; i++) {
+    float p = fabsf (pregain[i]) <= FLT_MAX ? pregain[i] : 0.0f;
+    pd[i] = p;
+    pre[i] = fabsf (p);
+  }
+}
 
 DEFINE_THROUGH (f32, float)
 DEFINE_THROUGH (f64, double)
@@ -872,15 +936,15 @@ mm_limiter_process_gain_##fmt (mm_limiter * l, ctype * buf,                   \
     /* |p| after the D frames before the block: r[m] and the output    \
      * peak of block frame i use l->pre[i] (m = n - D). */                    \
     float *pre = l->pre + D;                                                  \
-    double *gw = l->wide, *pw = l->wide_p;                                    \
+    /* p and G for through_: one per frame for one or two channels (S     \
+     * samples each), widened to one per sample for more. */                  \
+    const unsigned S = C <= 2 ? C : 1, per = C <= 2 ? 1 : C;                  \
+    double *pw = l->wide_p, *gw = C <= 2 ? l->gain : l->wide;                 \
     if (pregain) {                                                            \
-      double *pd = l->gain;     /* free until gains () */                     \
-      for (size_t i = 0; i < n; i++) {                                        \
-        float p = fabsf (pregain[i]) <= FLT_MAX ? pregain[i] : 0.0f;          \
-        pd[i] = p;                                                            \
-        pre[i] = fabsf (p);                                                   \
-      }                                                                       \
-      widen (pw, pd, C, n);                                                   \
+      double *pd = C <= 2 ? pw : l->gain;  /* gain: free until gains () */ \
+      take_pregain (pd, pre, pregain, n);                                     \
+      if (C > 2)                                                              \
+        widen (pw, pd, C, n);                                                 \
     } else {                                                                  \
       for (size_t i = 0; i < n; i++)                                          \
         pre[i] = 1.0f;                                                        \
@@ -890,12 +954,13 @@ mm_limiter_process_gain_##fmt (mm_limiter * l, ctype * buf,                   \
     mm_smoother_fill (l->ceiling, l->ceil, n);                                \
     gains (l, n);                                                             \
     output_peaks (l, n);                                                      \
-    widen (gw, l->gain, C, n);                                                \
+    if (C > 2)                                                                \
+      widen (gw, l->gain, C, n);                                              \
     double e[2] = { l->energy_in, l->energy_out };                            \
     for (size_t i = 0; i < n;) {                                              \
       size_t len = N - l->dpos < n - i ? N - l->dpos : n - i;                 \
       through_##fmt (buf + i * C, l->delay + (size_t) l->dpos * C,            \
-          gw + i * C, pregain ? pw + i * C : NULL, len * C, e);               \
+          gw + i * per, pregain ? pw + i * per : NULL, len * C, S, e);        \
       l->dpos = l->dpos + len == N ? 0 : l->dpos + (unsigned) len;            \
       i += len;                                                               \
     }                                                                         \

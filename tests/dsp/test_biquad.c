@@ -482,6 +482,17 @@ test_cascade2_x4 (void)
     printf ("  (cascade2_energy_x4 differs from four single calls)\n");
 }
 
+/* Four sections of four lanes for the fork tests: low-passes and bells. */
+static void
+fork_coeffs (mm_biquad_coeffs c[4][4])
+{
+  for (int k = 0; k < 4; k++)
+    for (int j = 0; j < 4; j++)
+      mm_biquad_design (&c[k][j], (j + k) % 2 ? MM_BIQUAD_LOWPASS :
+          MM_BIQUAD_PEAK, 48000, 150.0 * (k + 1) + 700.0 * j, 0.7 + 0.2 * j,
+          2.0 - k);
+}
+
 /* cascade_process_x4_fork against x4, the lane copy and x4 again: both
  * outputs and every state bit for bit, for the shapes 1..2 + 1..2 (one
  * loop) and 3 + 1 (two passes), chunks of varied length. */
@@ -495,11 +506,7 @@ test_cascade_x4_fork (void)
     for (int j = 0; j < 4; j++)
       in[i][j] = tc_random (&seed) * 2.0 - 1.0;
   mm_biquad_coeffs c[4][4];
-  for (int k = 0; k < 4; k++)
-    for (int j = 0; j < 4; j++)
-      mm_biquad_design (&c[k][j], (j + k) % 2 ? MM_BIQUAD_LOWPASS :
-          MM_BIQUAD_PEAK, 48000, 150.0 * (k + 1) + 700.0 * j, 0.7 + 0.2 * j,
-          2.0 - k);
+  fork_coeffs (c);
   static const unsigned shapes[][2] = { {1, 1}, {1, 2}, {2, 1}, {2, 2}, {3, 1} };
   int same = 1;
   for (unsigned sh = 0; sh < 5; sh++) {
@@ -526,6 +533,48 @@ test_cascade_x4_fork (void)
   }
   if (!CHECK (same))
     printf ("  (x4_fork differs from x4, copy, x4)\n");
+}
+
+/* cascade_process_x4_fork_stereo against the lanes (a, b, a, b) built by
+ * hand and x4_fork (2 + 2): both outputs and every state bit for bit,
+ * chunks of varied length (up to 1500 frames, over the kernel's block),
+ * non-finite input samples taken as 0. */
+static void
+test_cascade_x4_fork_stereo (void)
+{
+  enum { LEN = 3000 };
+  static float in[2 * LEN];
+  static double r1[LEN][4], r2[LEN][4], g1[LEN][4], g2[LEN][4];
+  uint64_t seed = 616;
+  for (int i = 0; i < 2 * LEN; i++)
+    in[i] = (float) (tc_random (&seed) * 2.0 - 1.0);
+  in[77] = NAN;
+  in[1000] = INFINITY;
+  in[2001] = -INFINITY;
+  mm_biquad_coeffs c[4][4];
+  fork_coeffs (c);
+  mm_biquad_state rs[4][4], gs[4][4];
+  memset (rs, 0, sizeof (rs));
+  memset (gs, 0, sizeof (gs));
+  for (int i = 0; i < LEN; i++) {
+    const double a = isfinite (in[2 * i]) ? in[2 * i] : 0.0;
+    const double b = isfinite (in[2 * i + 1]) ? in[2 * i + 1] : 0.0;
+    r1[i][0] = r1[i][2] = a;
+    r1[i][1] = r1[i][3] = b;
+  }
+  for (size_t off = 0, len = 0; off < LEN; off += len, len = len * 2 + 1) {
+    if (len > LEN - off)
+      len = LEN - off;
+    mm_biquad_cascade_process_x4_fork (&c[0][0], &rs[0][0], 2, 2, r1[off],
+        r2[off], len);
+    mm_biquad_cascade_process_x4_fork_stereo (&c[0][0], &gs[0][0],
+        in + 2 * off, g1[off], g2[off], len);
+  }
+  int same = memcmp (r1, g1, sizeof (r1)) == 0
+      && memcmp (r2, g2, sizeof (r2)) == 0
+      && memcmp (rs, gs, sizeof (rs)) == 0;
+  if (!CHECK (same))
+    printf ("  (x4_fork_stereo differs from the lanes by hand and x4_fork)\n");
 }
 
 /* cascade2_energy_stereo against single calls per channel: 1..4 pairs
@@ -584,6 +633,7 @@ main (void)
   test_cascade_x4_stereo ();
   test_cascade2_x4 ();
   test_cascade_x4_fork ();
+  test_cascade_x4_fork_stereo ();
   test_cascade2_stereo ();
   return tc_finish ("biquad");
 }
