@@ -675,6 +675,16 @@ skew_x4 (const mm_biquad_coeffs * c, mm_biquad_state * sa,
     }
 }
 
+/* skew_x4 for 7 or 8 sections (H 2), AVX-512 only.  (Not for 3 or 4
+ * with H 1: built apart from the cascades it must match, that shape was
+ * fused differently by the compiler, 1e-16 off in the states.) */
+MM_AVX512 static void
+skew_x4_wide (const mm_biquad_coeffs * c, mm_biquad_state * sa,
+    mm_biquad_state * sb, unsigned K, double *ab, double *hb, size_t n)
+{
+  skew_x4 (c, sa, sb, 2, K, ab, hb, n);
+}
+
 /* Interleaved stereo float: through a double block (interleaved, so one
  * load per frame); up to 2 CASCADE_GROUP sections at a time skewed into
  * four lanes (skew_x2, blocks of 2 SKEW frames or more), a last one or
@@ -689,6 +699,7 @@ mm_biquad_cascade_process_stereo_f32 (const mm_biquad_coeffs * c,
   double tmp[2 * STEREO_BLOCK], hb[8 * (STEREO_BLOCK + 4 * SKEW)];
   if (sections == 0)
     return;
+  const int wide = mm_vector_avx512 ();
   for (size_t o = 0; o < n; o += STEREO_BLOCK) {
     const size_t len = n - o < STEREO_BLOCK ? n - o : STEREO_BLOCK;
     float *f = buf + 2 * o;
@@ -699,12 +710,9 @@ mm_biquad_cascade_process_stereo_f32 (const mm_biquad_coeffs * c,
     unsigned left = sections;
     while (left >= 2 && len >= 2 * SKEW) {
       unsigned g = left < 2 * CASCADE_GROUP ? left : 2 * CASCADE_GROUP;
-      if (len >= 3 * SKEW && (g >= 7 || g == 3 || g == 4)) {
-        /* four quarters of one or two sections in eight lanes */
-        if (g >= 7)
-          skew_x4 (cc, pa, pb, 2, g, tmp, hb, len);
-        else
-          skew_x4 (cc, pa, pb, 1, g, tmp, hb, len);
+      if (wide && len >= 3 * SKEW && g >= 7) {
+        /* four quarters of two sections in eight lanes */
+        skew_x4_wide (cc, pa, pb, g, tmp, hb, len);
       } else switch ((g + 1) / 2) {
         case 1:
           skew_x2 (cc, pa, pb, 1, g, tmp, hb, len);
@@ -951,6 +959,14 @@ fork_skew (const mm_biquad_coeffs * c, mm_biquad_state * s, const float *fin,
         x2[k][j], y1[k][j], y2[k][j] };
 }
 
+/* fork_skew, AVX-512 only. */
+MM_AVX512 static void
+fork_skew_wide (const mm_biquad_coeffs * c, mm_biquad_state * s,
+    const float *fin, double *o1, double *o2, double *hb, size_t n)
+{
+  fork_skew (c, s, fin, o1, o2, hb, n);
+}
+
 /* The crossover's block length (crossover.c BLOCK) and then some. */
 #define FORK_BLOCK 512
 
@@ -971,7 +987,7 @@ mm_biquad_cascade_process_x4_fork (const mm_biquad_coeffs * c,
         fork_x4 (c, s, 2, 3, buf1, buf2, n);
         return;
       default:
-        if (n >= 2 * SKEW) {
+        if (n >= 2 * SKEW && mm_vector_avx512 ()) {
           double hb[8 * (FORK_BLOCK + 2 * SKEW)];
           for (size_t o = 0; o < n; o += FORK_BLOCK) {
             size_t len = n - o < FORK_BLOCK ? n - o : FORK_BLOCK;
@@ -979,7 +995,7 @@ mm_biquad_cascade_process_x4_fork (const mm_biquad_coeffs * c,
               fork_x4 (c, s, 2, 4, buf1 + 4 * o, buf2 + 4 * o, len);
               break;
             }
-            fork_skew (c, s, NULL, buf1 + 4 * o, buf2 + 4 * o, hb, len);
+            fork_skew_wide (c, s, NULL, buf1 + 4 * o, buf2 + 4 * o, hb, len);
           }
           return;
         }
@@ -1002,10 +1018,11 @@ mm_biquad_cascade_process_x4_fork_stereo (const mm_biquad_coeffs * c,
     size_t n)
 {
   double hb[8 * (FORK_BLOCK + 2 * SKEW)];
+  const int wide = mm_vector_avx512 ();
   for (size_t o = 0; o < n; o += FORK_BLOCK) {
     size_t len = n - o < FORK_BLOCK ? n - o : FORK_BLOCK;
-    if (len >= 2 * SKEW) {
-      fork_skew (c, s, in + 2 * o, buf1 + 4 * o, buf2 + 4 * o, hb, len);
+    if (wide && len >= 2 * SKEW) {
+      fork_skew_wide (c, s, in + 2 * o, buf1 + 4 * o, buf2 + 4 * o, hb, len);
     } else {
       spread_stereo (in + 2 * o, buf1 + 4 * o, len);
       fork_x4 (c, s, 2, 4, buf1 + 4 * o, buf2 + 4 * o, len);
@@ -1278,9 +1295,8 @@ energy_stereo (const mm_biquad_coeffs c[2], mm_biquad_state * const s[8],
 }
 
 /* Three or four pairs in one eight-lane vector: the same operations per
- * lane as energy_stereo (an AVX-512 copy does them in one instruction
- * where energy_stereo needs two; elsewhere the compiler splits it into
- * the same two). */
+ * lane as energy_stereo, one instruction where energy_stereo needs two
+ * (AVX-512 only: energy_stereo8_wide). */
 #define v8_splat(v) ((v8df) { (v), (v), (v), (v), (v), (v), (v), (v) })
 
 static MM_ALWAYS_INLINE void
@@ -1347,6 +1363,19 @@ energy_stereo8 (const mm_biquad_coeffs c[2], mm_biquad_state * const s[8],
   }
 }
 
+/* energy_stereo8, AVX-512 only; rlb: the second stage's numerator is
+ * the RLB high-pass's 1, -2, 1. */
+MM_AVX512 static void
+energy_stereo8_wide (const mm_biquad_coeffs c[2],
+    mm_biquad_state * const s[8], const float *const in[4], size_t n,
+    double e[8])
+{
+  if (c[1].b0 == 1.0 && c[1].b1 == -2.0 && c[1].b2 == 1.0)
+    energy_stereo8 (c, s, in, 1, n, e);
+  else
+    energy_stereo8 (c, s, in, 0, n, e);
+}
+
 MM_VECTOR_CLONES void
 mm_biquad_cascade2_energy_stereo (const mm_biquad_coeffs c[2],
     mm_biquad_state * const s[8], const float *const in[4], unsigned pairs,
@@ -1354,10 +1383,10 @@ mm_biquad_cascade2_energy_stereo (const mm_biquad_coeffs c[2],
 {
   if (pairs <= 2)
     energy_stereo (c, s, in, 1, n, e);
-  else if (c[1].b0 == 1.0 && c[1].b1 == -2.0 && c[1].b2 == 1.0)
-    energy_stereo8 (c, s, in, 1, n, e);
+  else if (mm_vector_avx512 ())
+    energy_stereo8_wide (c, s, in, n, e);
   else
-    energy_stereo8 (c, s, in, 0, n, e);
+    energy_stereo (c, s, in, 2, n, e);
 }
 #else
 void

@@ -109,7 +109,7 @@ mm_oversampler_new (unsigned factor, unsigned channels)
     goto fail;
   design (os->coef, factor, os->taps);
 #if WIDE_KERNELS
-  os->wide = __builtin_cpu_supports ("x86-64-v4");
+  os->wide = mm_vector_avx512 ();
 #endif
   return os;
 
@@ -341,7 +341,7 @@ DEFINE_KERNELS (, MM_VECTOR_CLONES, v8sf, v8sf_u, 2, LOAD_8)
  * unaligned 64-byte loads, each across two cache lines, would set the
  * pace, not the multiply-adds: twice as slow). */
 #define LOAD_16(p) (*(const volatile v16sf_u *) (p))
-DEFINE_KERNELS (_16, __attribute__ ((target ("arch=x86-64-v4"))), v16sf,
+DEFINE_KERNELS (_16, MM_AVX512, v16sf,
     v16sf_u, 4, LOAD_16)
 #endif
 

@@ -6,6 +6,17 @@
 
 #include "mmdsp-orc.h"
 
+int
+mm_vector_avx512 (void)
+{
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+  __builtin_cpu_init ();
+  return __builtin_cpu_supports ("x86-64-v4");
+#else
+  return 0;
+#endif
+}
+
 /* ORC counts in int; feed it in slices that fit. */
 #define SLICE ((size_t) 1 << 30)
 

@@ -12,9 +12,18 @@
  * them (AVX-512: more and wider registers, masked tails; on a CPU with
  * full-width AVX-512 units the 8-lane kernels double the throughput). */
 #define MM_VECTOR_CLONES __attribute__ ((target_clones ("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+/* The 8-lane double kernels: functions marked MM_AVX512 are built for
+ * AVX-512 only and called only where mm_vector_avx512 () is true (with
+ * AVX2 alone the compiler would split their vectors through memory,
+ * several times slower than the 4-lane kernels they stand in for). */
+#define MM_AVX512 __attribute__ ((target ("arch=x86-64-v4")))
 #else
 #define MM_VECTOR_CLONES
+#define MM_AVX512
 #endif
+
+/* Non-zero when this CPU runs MM_AVX512 code. */
+int mm_vector_avx512 (void);
 
 /* d[i] *= gain */
 void mm_vector_scale_f32 (float *d, float gain, size_t n);
