@@ -51,7 +51,6 @@ struct mm_loudness
   double step_energy;
   /* The last S_STEPS steps: weighted sums of squares and frame counts. */
   double ring_energy[S_STEPS];
-  uint32_t ring_frames[S_STEPS];
 
   /* Mean-square energies of the windows ending at the last step. */
   double m_energy, s_energy, m_energy_max, s_energy_max;
@@ -179,7 +178,6 @@ mm_loudness_reset (mm_loudness * m)
   m->step_end = step_start (m, 1);
   m->step_energy = 0.0;
   memset (m->ring_energy, 0, sizeof (m->ring_energy));
-  memset (m->ring_frames, 0, sizeof (m->ring_frames));
   m->m_energy = m->s_energy = m->m_energy_max = m->s_energy_max = 0.0;
   histogram_clear (m->blocks);
   histogram_clear (m->st_blocks);
@@ -241,34 +239,36 @@ histogram_add (histogram * h, double energy)
 
 /* Mean energy of the `n` steps ending at the last completed one; steps
  * before the start count as silence of their nominal length. */
+#define PARTS 16
 MM_VECTOR_CLONES static double
 window_energy (const mm_loudness * m, unsigned n)
 {
   uint64_t have = m->steps < n ? m->steps : n;
-  uint64_t frames = 0;
-  /* At most two contiguous runs of the ring, each summed into four
-   * partial sums (one chain of additions would hold up every step). */
+  /* At most two contiguous runs of the ring, each summed into sixteen
+   * partial sums (one chain of additions would hold up every step; four
+   * vectors of them keep the adders busy). */
   unsigned from = (unsigned) ((m->steps - have) % S_STEPS);
   uint64_t left = have;
-  double part[4] = { 0.0, 0.0, 0.0, 0.0 };
+  double part[PARTS] = { 0.0 };
   for (unsigned run = 0; run < 2 && left > 0; run++) {
     unsigned len = S_STEPS - from < left ? S_STEPS - from : (unsigned) left;
     const double *e = m->ring_energy + from;
-    const uint32_t *f = m->ring_frames + from;
     unsigned k = 0;
-    for (; k + 4 <= len; k += 4)
-      for (unsigned j = 0; j < 4; j++)
+    for (; k + PARTS <= len; k += PARTS)
+      for (unsigned j = 0; j < PARTS; j++)
         part[j] += e[k + j];
     for (; k < len; k++)
-      part[k & 3] += e[k];
-    for (k = 0; k < len; k++)
-      frames += f[k];
+      part[k % PARTS] += e[k];
     left -= len;
     from = 0;
   }
-  double sum = (part[0] + part[1]) + (part[2] + part[3]);
-  if (have < n)
-    frames = step_start (m, n);
+  for (unsigned w = PARTS / 2; w > 0; w /= 2)     /* pairwise */
+    for (unsigned j = 0; j < w; j++)
+      part[j] += part[j + w];
+  double sum = part[0];
+  /* the steps' lengths are the grid's: their total is exact */
+  const uint64_t frames = have < n ? step_start (m, n) :
+      step_start (m, m->steps) - step_start (m, m->steps - have);
   return frames ? sum / (double) frames : 0.0;
 }
 
@@ -277,7 +277,6 @@ complete_step (mm_loudness * m)
 {
   uint64_t k = m->steps;
   m->ring_energy[k % S_STEPS] = m->step_energy;
-  m->ring_frames[k % S_STEPS] = (uint32_t) (step_start (m, k + 1) - step_start (m, k));
   m->steps = k + 1;
   m->step_energy = 0.0;
   m->step_end = step_start (m, k + 2);
