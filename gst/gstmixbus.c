@@ -446,6 +446,13 @@ gst_mixbus_pad_convert_buffer (GstAudioAggregatorPad * apad,
   if (!repack && !update_converter (pad, in_info, out_info))
     return NULL;
   strip_bytes = frames * GST_AUDIO_INFO_BPF (&pad->strip_info);
+  /* already the strip's format in a buffer of the output's frame size
+   * (stereo F32 in, F32 out): the buffer itself, as the parent class does
+   * for a passthrough converter -- no copy, no pooled buffer */
+  if ((repack || !pad->converter)
+      && strip_bytes == frames * GST_AUDIO_INFO_BPF (out_info)
+      && strip_bytes == gst_buffer_get_size (buffer))
+    return gst_buffer_ref (buffer);
   res = acquire_buffer (pad, frames * GST_AUDIO_INFO_BPF (out_info));
   gst_buffer_copy_into (res, buffer, GST_BUFFER_COPY_FLAGS |
       GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
@@ -701,9 +708,12 @@ idle_returns (GstMixbus * self)
   self->quiet[0] = self->quiet[1] = G_MAXUINT64 / 2;
 }
 
+static void release_pieces (GstMixbus * self);
+
 static void
 free_bus (GstMixbus * self)
 {
+  release_pieces (self);
   mm_reverb_free (&self->reverb);
   mm_delay_free (&self->delay);
   mm_smoother_free (&self->reverb_gain);
@@ -849,6 +859,7 @@ gst_mixbus_flush (GstAggregator * agg)
   reset_meters (self);
   gst_mm_interval_init (&self->clock);
   idle_returns (self);
+  release_pieces (self);        /* the block is dropped */
   return GST_AGGREGATOR_CLASS (parent_class)->flush (agg);
 }
 
@@ -897,7 +908,10 @@ gst_mixbus_create_output_buffer (GstAudioAggregator * aagg, guint frames)
   GstMixbus *self = GST_MIXBUS (aagg);
   GstAggregator *agg = GST_AGGREGATOR (aagg);
   GstClockTime stream_time;
-  GstMixbusBusParams b;
+
+  /* pieces left over belong to a block the aggregator dropped (EOS with
+   * nothing mixed, flush, stop): never mixed */
+  release_pieces (self);
 
   GST_OBJECT_LOCK (self);
   stream_time = gst_segment_to_stream_time (&GST_AGGREGATOR_PAD
@@ -913,11 +927,14 @@ gst_mixbus_create_output_buffer (GstAudioAggregator * aagg, guint frames)
   memset (self->send[1], 0, 2 * frames * sizeof (gfloat));
 
   GST_OBJECT_LOCK (self);
-  b = self->bus;
+  self->blk_bus = self->bus;
+  self->blk_law_generation = self->law_generation;
+  self->blk_interval = self->interval;
+  self->blk_post = self->post_messages;
   plan_block (self);
   GST_OBJECT_UNLOCK (self);
   if (self->reverb)
-    apply_bus (self, &b);
+    apply_bus (self, &self->blk_bus);
 
   return GST_AUDIO_AGGREGATOR_CLASS (parent_class)->create_output_buffer
       (aagg, frames);
@@ -978,6 +995,24 @@ update_strip (GstMixbus * self, GstMixbusPad * pad, gboolean changed,
   pad->law_applied = law_generation;
 }
 
+/* The block's pieces are mixed (or dropped): their input buffers and
+ * pads go. */
+static void
+release_pieces (GstMixbus * self)
+{
+  for (guint i = 0; i < self->n_pieces; i++) {
+    GstMixbusPiece *p = &self->pieces[i];
+    p->pad->pending = FALSE;
+    if (p->buf) {
+      gst_buffer_unmap (p->buf, &p->map);
+      gst_buffer_unref (p->buf);
+      p->buf = NULL;
+    }
+    gst_object_unref (p->pad);
+  }
+  self->n_pieces = 0;
+}
+
 /* Pieces whose pads all have a strip at the same place (one run: the same
  * offset and length) at most. */
 #define MIX_BATCH 16
@@ -990,12 +1025,8 @@ update_strip (GstMixbus * self, GstMixbusPad * pad, gboolean changed,
 static void
 mix_pieces (GstMixbus * self)
 {
-  gboolean meter;
+  const gboolean meter = self->blk_post;
   guint i = 0;
-
-  GST_OBJECT_LOCK (self);
-  meter = self->post_messages;
-  GST_OBJECT_UNLOCK (self);
 
   while (i < self->n_pieces) {
     const GstMixbusPiece *p = &self->pieces[i];
@@ -1011,12 +1042,11 @@ mix_pieces (GstMixbus * self)
       GstMixbusPad *pad = p[n].pad;
       strips[n] = pad->strip;
       meters[n] = pad->meter;
-      in[n] = pad->in + off * pad->strip_channels;
+      in[n] = p[n].data;
       out[n] = pad->out + 2 * off;
       outc[n] = out[n];
       /* the strips add into their outputs: 0 + x is x exactly */
       memset (out[n], 0, 2 * frames * sizeof (gfloat));
-      pad->pending = FALSE;
       n++;
     }
     mm_strip_process_multi_f32 (strips, n, in, out,
@@ -1029,7 +1059,7 @@ mix_pieces (GstMixbus * self)
           2 * frames);
     i += n;
   }
-  self->n_pieces = 0;
+  release_pieces (self);
 }
 
 static gboolean
@@ -1040,18 +1070,13 @@ gst_mixbus_aggregate_one_buffer (GstAudioAggregator * aagg,
   GstMixbus *self = GST_MIXBUS (aagg);
   GstMixbusPad *pad = GST_MIXBUS_PAD (apad);
   gboolean changed, flushed, solo;
-  guint channels, law_generation;
-  GstMixbusPanLaw law;
+  guint channels;
+  GstMixbusPiece *piece;
   GstMapInfo map;
   gsize bpf;
 
   if (!self->mix || out_offset + frames > self->frames)
     return FALSE;
-
-  GST_OBJECT_LOCK (self);
-  law = self->bus.pan_law;
-  law_generation = self->law_generation;
-  GST_OBJECT_UNLOCK (self);
 
   GST_OBJECT_LOCK (pad);
   channels = GST_AUDIO_INFO_CHANNELS (&pad->strip_info);
@@ -1074,7 +1099,8 @@ gst_mixbus_aggregate_one_buffer (GstAudioAggregator * aagg,
     GST_WARNING_OBJECT (pad, "no strip for %u channels", channels);
     return FALSE;
   }
-  update_strip (self, pad, changed, solo, law_generation, law);
+  update_strip (self, pad, changed, solo, self->blk_law_generation,
+      self->blk_bus.pan_law);
   if (flushed) {
     mm_strip_reset (pad->strip);
     mm_loudness_reset (pad->meter);
@@ -1087,16 +1113,26 @@ gst_mixbus_aggregate_one_buffer (GstAudioAggregator * aagg,
     gst_buffer_unmap (inbuf, &map);
     return FALSE;
   }
-  /* the input waits for the other pads' (mix_pieces) */
-  memcpy (pad->in + out_offset * channels, map.data + in_offset * bpf,
-      frames * bpf);
-  gst_buffer_unmap (inbuf, &map);
   if (self->n_pieces == self->pieces_size) {
     self->pieces_size = MAX (16, 2 * self->pieces_size);
     self->pieces = g_renew (GstMixbusPiece, self->pieces, self->pieces_size);
   }
-  self->pieces[self->n_pieces++] = (GstMixbusPiece) {
-  pad, out_offset, frames};
+  /* the input waits, mapped, for the other pads' (mix_pieces); copied
+   * only where it is not float-aligned */
+  piece = &self->pieces[self->n_pieces++];
+  piece->pad = gst_object_ref (pad);
+  piece->offset = out_offset;
+  piece->frames = frames;
+  piece->data = (const gfloat *) (map.data + in_offset * bpf);
+  if ((guintptr) piece->data % G_ALIGNOF (gfloat) == 0) {
+    piece->buf = gst_buffer_ref (inbuf);
+    piece->map = map;
+  } else {
+    memcpy (pad->in + out_offset * channels, piece->data, frames * bpf);
+    gst_buffer_unmap (inbuf, &map);
+    piece->data = pad->in + out_offset * channels;
+    piece->buf = NULL;
+  }
   pad->pending = TRUE;
   pad->had_data = TRUE;
   return TRUE;
@@ -1224,6 +1260,12 @@ pad_entry (GstMixbusPad * pad)
   return s;
 }
 
+static gpointer
+ref_pad (gconstpointer pad, gpointer unused)
+{
+  return gst_object_ref ((gpointer) pad);
+}
+
 static GstMessage *
 build_message (GstMixbus * self)
 {
@@ -1233,6 +1275,7 @@ build_message (GstMixbus * self)
   gdouble peak[2], rms[2];
   GValue pads = G_VALUE_INIT, item = G_VALUE_INIT;
   GstStructure *s;
+  GList *list;
 
   for (gint c = 0; c < 2; c++) {
     peak[c] = mm_linear_to_db (self->peak[c]);
@@ -1251,14 +1294,18 @@ build_message (GstMixbus * self)
   set_pair (s, "rms", rms);
   reset_meters (self);
 
+  /* the entries are built without the element's lock (which the pads'
+   * streaming threads take for every buffer they queue) */
+  GST_OBJECT_LOCK (self);
+  list = g_list_copy_deep (GST_ELEMENT (self)->sinkpads, ref_pad, NULL);
+  GST_OBJECT_UNLOCK (self);
   g_value_init (&pads, GST_TYPE_ARRAY);
   g_value_init (&item, GST_TYPE_STRUCTURE);
-  GST_OBJECT_LOCK (self);
-  for (GList * l = GST_ELEMENT (self)->sinkpads; l; l = l->next) {
+  for (GList * l = list; l; l = l->next) {
     g_value_take_boxed (&item, pad_entry (l->data));
     gst_value_array_append_value (&pads, &item);
   }
-  GST_OBJECT_UNLOCK (self);
+  g_list_free_full (list, gst_object_unref);
   g_value_unset (&item);
   gst_structure_take_value (s, "pads", &pads);
   return gst_message_new_element (GST_OBJECT (self), s);
@@ -1317,9 +1364,7 @@ gst_mixbus_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
   GstMixbus *self = GST_MIXBUS (agg);
   gsize bpf = self->f64 ? 2 * sizeof (gdouble) : 2 * sizeof (gfloat);
   gsize frames = gst_buffer_get_size (outbuf) / bpf;
-  GstMixbusBusParams b;
-  guint64 interval;
-  gboolean post;
+  const GstMixbusBusParams *b = &self->blk_bus;
 
   mix_pieces (self);
   /* the pads are mixed: releases may go on (gst_mixbus_aggregate) */
@@ -1330,14 +1375,8 @@ gst_mixbus_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
   if (!self->mix || frames > self->frames)
     return GST_AGGREGATOR_CLASS (parent_class)->finish_buffer (agg, outbuf);
 
-  GST_OBJECT_LOCK (self);
-  b = self->bus;
-  interval = self->interval;
-  post = self->post_messages;
-  GST_OBJECT_UNLOCK (self);
-
-  run_return (self, 0, reverb_tail_frames (self, &b), frames);
-  run_return (self, 1, delay_tail_frames (self, &b), frames);
+  run_return (self, 0, reverb_tail_frames (self, b), frames);
+  run_return (self, 1, delay_tail_frames (self, b), frames);
   mm_smoother_apply_f32 (self->master, self->mix, 2, frames);
 
   outbuf = gst_buffer_make_writable (outbuf);
@@ -1349,9 +1388,9 @@ gst_mixbus_finish_buffer (GstAggregator * agg, GstBuffer * outbuf)
   collect_pads (self);
   gst_mm_interval_sync (&self->clock, GST_BUFFER_PTS (outbuf),
       GST_BUFFER_FLAG_IS_SET (outbuf, GST_BUFFER_FLAG_DISCONT));
-  gst_mm_interval_run (&self->clock, interval, 2 * sizeof (gfloat),
+  gst_mm_interval_run (&self->clock, self->blk_interval, 2 * sizeof (gfloat),
       (const guint8 *) self->mix, NULL, frames, meter_piece,
-      post ? interval_due : NULL, self);
+      self->blk_post ? interval_due : NULL, self);
 
   return GST_AGGREGATOR_CLASS (parent_class)->finish_buffer (agg, outbuf);
 }
@@ -1389,6 +1428,89 @@ gst_mixbus_release_pad (GstElement * element, GstPad * pad)
   g_rec_mutex_unlock (&self->release_lock);
 }
 
+/* GstAggregator (1.22) times a live block out against the base time it
+ * reads as it starts to wait, also before the element is PLAYING: on the
+ * way to PLAYING, the clock already given and the base time still the
+ * old one (0 the first time), the wait ends at once and a block goes out
+ * before any input came -- silent, and a pad whose first buffer comes
+ * after it sets the output position back (two blocks at time 0: found by
+ * test_live_and_nonlive_inputs_together, 7 runs in 40 failing, already
+ * before deferred mixing).  Fixed upstream in 1.27.1 ("aggregator: Don't
+ * produce buffers when live but not in PLAYING yet").  Here a timeout
+ * counts only when PLAYING and when the clock has reached the deadline by
+ * the present base time (the aggregator's own sum: next output time plus
+ * latency); otherwise the block is mixed as without one (with every pad's
+ * input, or the aggregator waits again). */
+static gboolean
+timeout_due (GstMixbus * self)
+{
+  GstAggregator *agg = GST_AGGREGATOR (self);
+  GstAggregatorClass *klass = GST_AGGREGATOR_GET_CLASS (agg);
+  GstClockTime latency, next, base;
+  GstClock *clock;
+  gboolean due;
+
+  g_mutex_lock (&self->state_lock);
+  due = self->playing;
+  g_mutex_unlock (&self->state_lock);
+  if (!due)
+    return FALSE;
+  clock = gst_element_get_clock (GST_ELEMENT (self));
+  if (!clock)
+    return TRUE;
+  latency = gst_aggregator_get_latency (agg);
+  next = klass->get_next_time ? klass->get_next_time (agg) :
+      GST_CLOCK_TIME_NONE;
+  base = gst_element_get_base_time (GST_ELEMENT (self));
+  if (GST_CLOCK_TIME_IS_VALID (latency) && GST_CLOCK_TIME_IS_VALID (next))
+    due = gst_clock_get_time (clock) >= base + next + latency;
+  gst_object_unref (clock);
+  return due;
+}
+
+/* An early timeout while not PLAYING: the aggregator's next wait ends at
+ * once again, so wait here for the state to change (10 ms at most, so a
+ * flush or a pad's data is not held up). */
+static void
+wait_for_playing (GstMixbus * self)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_TIME_SPAN_MILLISECOND;
+  guint cookie;
+
+  g_mutex_lock (&self->state_lock);
+  cookie = self->state_cookie;
+  while (!self->playing && cookie == self->state_cookie)
+    if (!g_cond_wait_until (&self->state_cond, &self->state_lock, end))
+      break;
+  g_mutex_unlock (&self->state_lock);
+}
+
+static void
+set_playing (GstMixbus * self, gboolean playing)
+{
+  g_mutex_lock (&self->state_lock);
+  self->playing = playing;
+  self->state_cookie++;
+  g_cond_broadcast (&self->state_cond);
+  g_mutex_unlock (&self->state_lock);
+}
+
+static GstStateChangeReturn
+gst_mixbus_change_state (GstElement * element, GstStateChange transition)
+{
+  GstMixbus *self = GST_MIXBUS (element);
+  GstStateChangeReturn ret;
+
+  /* the base time is the new one as PAUSED -> PLAYING starts */
+  set_playing (self, GST_STATE_TRANSITION_NEXT (transition) ==
+      GST_STATE_PLAYING);
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE)
+    set_playing (self, GST_STATE_TRANSITION_CURRENT (transition) ==
+        GST_STATE_PLAYING);
+  return ret;
+}
+
 /* GstAudioAggregator (1.22) drops the element's and the pad's object
  * locks around aggregate_one_buffer () and walks its list of sink pads
  * without a reference: a pad released in that window is freed under the
@@ -1396,31 +1518,39 @@ gst_mixbus_release_pad (GstElement * element, GstPad * pad)
  * of 5 with pads removed at random while PLAYING).  So release_pad waits
  * until the pads are mixed; the lock is let go before the output is
  * pushed (gst_mixbus_finish_buffer), so a blocked push (a PAUSED sink)
- * never holds up a release. */
-/* Pieces of a block that was not finished (no pad may be left in the
- * list once releases can go on). */
-static void
-drop_pieces (GstMixbus * self)
-{
-  for (guint i = 0; i < self->n_pieces; i++)
-    self->pieces[i].pad->pending = FALSE;
-  self->n_pieces = 0;
-}
-
+ * never holds up a release.
+ *
+ * One block may take several calls: when a pad has no input yet for the
+ * rest of the block, or its buffer ends inside the block, the aggregator
+ * returns NEED_DATA after mixing what it has (the pads' positions move on)
+ * and calls again for the same block.  The pieces given so far stay, each
+ * with a reference to its pad (released in between: its piece is still
+ * mixed, as when it was mixed as it came), until the block is finished;
+ * a block the aggregator drops (EOS, flush, stop) drops its pieces. */
 static GstFlowReturn
 gst_mixbus_aggregate (GstAggregator * agg, gboolean timeout)
 {
   GstMixbus *self = GST_MIXBUS (agg);
   GstFlowReturn ret;
+  gboolean early = FALSE;
 
+  if (timeout && !timeout_due (self)) {
+    GST_DEBUG_OBJECT (self, "early live timeout (not PLAYING or before the "
+        "deadline by the base time): mixing as without it");
+    timeout = FALSE;
+    early = TRUE;
+  }
   g_rec_mutex_lock (&self->release_lock);
   self->release_locked = TRUE;
   ret = GST_AGGREGATOR_CLASS (parent_class)->aggregate (agg, timeout);
-  drop_pieces (self);
+  if (ret == GST_FLOW_EOS)
+    release_pieces (self);      /* a block with nothing in it: dropped */
   if (self->release_locked) {
     self->release_locked = FALSE;
     g_rec_mutex_unlock (&self->release_lock);
   }
+  if (early && ret == GST_AGGREGATOR_FLOW_NEED_DATA)
+    wait_for_playing (self);
   return ret;
 }
 
@@ -1466,6 +1596,8 @@ gst_mixbus_finalize (GObject * object)
   free_bus (GST_MIXBUS (object));
   g_free (GST_MIXBUS (object)->pieces);
   g_rec_mutex_clear (&GST_MIXBUS (object)->release_lock);
+  g_mutex_clear (&GST_MIXBUS (object)->state_lock);
+  g_cond_clear (&GST_MIXBUS (object)->state_cond);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -1515,6 +1647,7 @@ gst_mixbus_class_init (GstMixbusClass * klass)
   element_class->request_new_pad =
       GST_DEBUG_FUNCPTR (gst_mixbus_request_new_pad);
   element_class->release_pad = GST_DEBUG_FUNCPTR (gst_mixbus_release_pad);
+  element_class->change_state = GST_DEBUG_FUNCPTR (gst_mixbus_change_state);
   agg_class->negotiated_src_caps =
       GST_DEBUG_FUNCPTR (gst_mixbus_negotiated_src_caps);
   agg_class->stop = GST_DEBUG_FUNCPTR (gst_mixbus_stop);
@@ -1538,6 +1671,11 @@ gst_mixbus_init (GstMixbus * self)
   self->bus.pan_law = DEFAULT_PROP_PAN_LAW;
   self->interval = DEFAULT_PROP_INTERVAL;
   self->post_messages = DEFAULT_PROP_POST_MESSAGES;
+  self->blk_bus = self->bus;
+  self->blk_interval = self->interval;
+  self->blk_post = self->post_messages;
   gst_mm_interval_init (&self->clock);
   g_rec_mutex_init (&self->release_lock);
+  g_mutex_init (&self->state_lock);
+  g_cond_init (&self->state_cond);
 }

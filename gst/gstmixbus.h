@@ -79,7 +79,7 @@ struct _GstMixbusPad
   mm_strip *strip;
   mm_loudness *meter;           /* momentary loudness of the pad's output */
   gfloat *out;                  /* the strip's output before the bus */
-  gfloat *in;                   /* the block's input, waiting to be mixed */
+  gfloat *in;                   /* input copied when not float-aligned */
   guint out_frames;
   gboolean pending;             /* has a piece in the block's pending list */
   gdouble duck_db;              /* this block's ducking gain, dB */
@@ -94,15 +94,19 @@ struct _GstMixbusPadClass
   GstAudioAggregatorConvertPadClass parent_class;
 };
 
-/* The bus properties, under the element's object lock. */
-/* A pad's input piece of the block, mixed when every pad has given its
- * own (gst_mixbus_finish_buffer). */
+/* A pad's input piece of the block, mixed when the block is finished
+ * (gst_mixbus_finish_buffer): the aggregator may hand a block's pieces over
+ * in several aggregate () calls, and a pad may be released in between. */
 typedef struct
 {
-  GstMixbusPad *pad;
+  GstMixbusPad *pad;            /* a reference */
   guint offset, frames;
+  const gfloat *data;           /* the piece's input: in buf or pad->in */
+  GstBuffer *buf;               /* mapped (map) while the piece waits */
+  GstMapInfo map;
 } GstMixbusPiece;
 
+/* The bus properties, under the element's object lock. */
 typedef struct
 {
   GstMixbusPanLaw pan_law;
@@ -133,6 +137,12 @@ struct _GstMixbus
   guint frames;
   guint64 quiet[2];             /* frames since a send last fed each return */
   gboolean any_solo;
+  /* the properties as the block started (create_output_buffer): the
+   * block's pads and bus are mixed without the element's lock */
+  GstMixbusBusParams blk_bus;
+  guint blk_law_generation;
+  guint64 blk_interval;
+  gboolean blk_post;
   GstMmInterval clock;
   GstMixbusPiece *pieces;       /* the block's pieces in the order given */
   guint n_pieces, pieces_size;
@@ -143,6 +153,13 @@ struct _GstMixbus
    * and by release_pad: see gst_mixbus_aggregate () */
   GRecMutex release_lock;
   gboolean release_locked;      /* aggregator thread only */
+
+  /* PLAYING (set as PAUSED -> PLAYING starts, when the base time is the
+   * new one): a live timeout counts only then, see timeout_due () */
+  GMutex state_lock;
+  GCond state_cond;
+  gboolean playing;
+  guint state_cookie;           /* bumped at every state change */
 };
 
 struct _GstMixbusClass

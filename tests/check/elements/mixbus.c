@@ -1005,6 +1005,91 @@ GST_START_TEST (test_live_and_nonlive_inputs_together)
 
 GST_END_TEST;
 
+/* Input buffers that do not line up with the output blocks: the aggregator
+ * hands a block's pieces over in several calls (a pad's buffer ends inside
+ * the block, NEED_DATA, the next buffer in the next call), and the second
+ * pad ends inside a block.  Nothing may be lost, doubled or moved: the
+ * output is the float sum of the two flat pads, sample for sample. */
+static void
+push_chunks (GstElement * src, const gfloat * data, guint64 frames,
+    guint chunk)
+{
+  for (guint64 pos = 0; pos < frames; pos += chunk) {
+    guint len = (guint) MIN ((guint64) chunk, frames - pos);
+    fail_unless_equals_int (gst_app_src_push_buffer (GST_APP_SRC (src),
+            make_buffer (data, 2, pos, len)), GST_FLOW_OK);
+  }
+  gst_app_src_end_of_stream (GST_APP_SRC (src));
+}
+
+GST_START_TEST (test_unaligned_input_buffers_mix_whole_blocks)
+{
+  const guint64 frames[2] = { RATE / 2, 57 * 130 };
+  const guint chunk[2] = { 300, 130 };
+  gfloat *x[2] = { sine (frames[0], 2, -12.0, 441.0),
+    sine (frames[1], 2, -18.0, 1000.0)
+  };
+  GstElement *pipe = gst_pipeline_new (NULL);
+  GstElement *mix = gst_element_factory_make ("mixbus", NULL);
+  GstElement *sink = gst_element_factory_make ("appsink", NULL);
+  GstElement *src[2];
+  GstCaps *caps = gst_caps_from_string (OUT_CAPS);
+  gchar *in_caps = track_caps (2);
+  GstCaps *icaps = gst_caps_from_string (in_caps);
+  GstSample *sample;
+  guint64 got = 0, bad = 0, discont = 0;
+
+  g_object_set (sink, "caps", caps, "sync", FALSE, NULL);
+  gst_bin_add_many (GST_BIN (pipe), mix, sink, NULL);
+  fail_unless (gst_element_link (mix, sink));
+  for (gint i = 0; i < 2; i++) {
+    src[i] = gst_element_factory_make ("appsrc", NULL);
+    g_object_set (src[i], "format", GST_FORMAT_TIME, "caps", icaps,
+        "max-bytes", (guint64) 0, NULL);
+    gst_bin_add (GST_BIN (pipe), src[i]);
+    fail_unless (gst_element_link_pads (src[i], "src", mix, "sink_%u"));
+  }
+  for (gint i = 0; i < 2; i++)
+    push_chunks (src[i], x[i], frames[i], chunk[i]);
+  fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  while ((sample = gst_app_sink_pull_sample (GST_APP_SINK (sink)))) {
+    GstBuffer *b = gst_sample_get_buffer (sample);
+    GstMapInfo map;
+    guint64 first = gst_util_uint64_scale_round (GST_BUFFER_PTS (b), RATE,
+        GST_SECOND);
+
+    discont += first != got;
+    gst_buffer_map (b, &map, GST_MAP_READ);
+    for (gsize i = 0; i < map.size / sizeof (gfloat); i++) {
+      guint64 f = first + i / 2;
+      gfloat want = f < frames[0] ? x[0][2 * f + i % 2] : 0.0f;
+      if (f < frames[1])
+        want += x[1][2 * f + i % 2];
+      bad += ((const gfloat *) map.data)[i] != want;
+    }
+    got = first + map.size / 8;
+    gst_buffer_unmap (b, &map);
+    gst_sample_unref (sample);
+  }
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  g_print ("unaligned inputs (%u- and %u-frame buffers, %u-frame blocks): %"
+      G_GUINT64_FORMAT " frames, %" G_GUINT64_FORMAT " samples not the sum, %"
+      G_GUINT64_FORMAT " discontinuities\n", chunk[0], chunk[1], BLOCK, got,
+      bad, discont);
+  fail_unless_equals_uint64 (got, frames[0]);
+  fail_unless_equals_uint64 (bad, 0);
+  fail_unless_equals_uint64 (discont, 0);
+  gst_object_unref (pipe);
+  gst_caps_unref (caps);
+  gst_caps_unref (icaps);
+  g_free (in_caps);
+  g_free (x[0]);
+  g_free (x[1]);
+}
+
+GST_END_TEST;
+
 /* ---------------------------------------------------------------------- */
 /* Properties                                                              */
 
@@ -1088,6 +1173,7 @@ mixbus_suite (void)
   tcase_add_test (tc_stream, test_latency_reported_for_live_upstream);
   tcase_add_test (tc_stream, test_pads_added_removed_200_times_while_playing);
   tcase_add_test (tc_stream, test_live_and_nonlive_inputs_together);
+  tcase_add_test (tc_stream, test_unaligned_input_buffers_mix_whole_blocks);
   return s;
 }
 
