@@ -1111,26 +1111,39 @@ mm_biquad_cascade2_energy (const mm_biquad_coeffs c[2], mm_biquad_state s[2],
   /* Stage 1 (p) and stage 2 (h) state: last two inputs and outputs. */
   double px1 = s[0].x1, px2 = s[0].x2, py1 = s[0].y1, py2 = s[0].y2;
   double hx1 = s[1].x1, hx2 = s[1].x2, hy1 = s[1].y1, hy2 = s[1].y2;
-  double energy = 0.0;
+  /* The squares of the even and of the odd frames (of this call) in two
+   * sums, added at the end: two chains of additions instead of one that
+   * would set the pace.  Every energy kernel sums this way. */
+  double even = 0.0, odd = 0.0;
 
-  for (size_t i = 0; i < n; i++) {
-    double x = in[i];
-    /* The terms not depending on the last output are summed first, so
-     * only one multiply-add sits on each recursion's critical path. */
-    double pt = p.b0 * x + p.b1 * px1 + p.b2 * px2 - p.a2 * py2;
-    double py = pt - p.a1 * py1;
-    double ht = h.b0 * py + h.b1 * hx1 + h.b2 * hx2 - h.a2 * hy2;
-    double hy = ht - h.a1 * hy1;
-    px2 = px1;
-    px1 = x;
-    py2 = py1;
-    py1 = py;
-    hx2 = hx1;
-    hx1 = py;
-    hy2 = hy1;
-    hy1 = hy;
-    energy += hy * hy;
+  /* The terms not depending on the last output are summed first, so
+   * only one multiply-add sits on each recursion's critical path. */
+#define STEP1(x, acc)                                                         \
+  do {                                                                        \
+    const double x_ = (x);                                                    \
+    double pt = p.b0 * x_ + p.b1 * px1 + p.b2 * px2 - p.a2 * py2;             \
+    double py = pt - p.a1 * py1;                                              \
+    double ht = h.b0 * py + h.b1 * hx1 + h.b2 * hx2 - h.a2 * hy2;             \
+    double hy = ht - h.a1 * hy1;                                              \
+    px2 = px1;                                                                \
+    px1 = x_;                                                                 \
+    py2 = py1;                                                                \
+    py1 = py;                                                                 \
+    hx2 = hx1;                                                                \
+    hx1 = py;                                                                 \
+    hy2 = hy1;                                                                \
+    hy1 = hy;                                                                 \
+    acc += hy * hy;                                                           \
+  } while (0)
+  size_t i = 0;
+  for (; i + 2 <= n; i += 2) {
+    STEP1 (in[i], even);
+    STEP1 (in[i + 1], odd);
   }
+  if (i < n)
+    STEP1 (in[i], even);
+#undef STEP1
+  const double energy = even + odd;
   s[0].x1 = px1;
   s[0].x2 = px2;
   s[0].y1 = py1;
@@ -1146,8 +1159,9 @@ mm_biquad_cascade2_energy (const mm_biquad_coeffs c[2], mm_biquad_state s[2],
 /* One frame of the two-section K-weighting cascade in the lanes of T, as
  * mm_biquad_cascade2_energy does it for one channel (the same operations
  * in the same order): the pre-filter p, the high-pass h, the squared
- * output into energy.  Names the vector variables of the functions below. */
-#define ENERGY2_STEP(T, x)                                                   \
+ * output into energy (the even or the odd frames' sum).  Names the vector
+ * variables of the functions below. */
+#define ENERGY2_STEP(T, x, energy)                                           \
   do {                                                                       \
     T pt = pb0 * (x) + pb1 * px1 + pb2 * px2 - pa2 * py2;                    \
     T py = pt - pa1 * py1;                                                   \
@@ -1182,12 +1196,19 @@ mm_biquad_cascade2_energy_x2 (const mm_biquad_coeffs c[2],
   v2df py1 = { sa[0].y1, sb[0].y1 }, py2 = { sa[0].y2, sb[0].y2 };
   v2df hx1 = { sa[1].x1, sb[1].x1 }, hx2 = { sa[1].x2, sb[1].x2 };
   v2df hy1 = { sa[1].y1, sb[1].y1 }, hy2 = { sa[1].y2, sb[1].y2 };
-  v2df energy = { 0.0, 0.0 };
+  v2df even = { 0.0, 0.0 }, odd = { 0.0, 0.0 };
 
-  for (size_t i = 0; i < n; i++) {
-    v2df x = { a[i], b[i] };
-    ENERGY2_STEP (v2df, x);
+  size_t i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const v2df x0 = { a[i], b[i] }, x1 = { a[i + 1], b[i + 1] };
+    ENERGY2_STEP (v2df, x0, even);
+    ENERGY2_STEP (v2df, x1, odd);
   }
+  if (i < n) {
+    const v2df x = { a[i], b[i] };
+    ENERGY2_STEP (v2df, x, even);
+  }
+  const v2df energy = even + odd;
   sa[0] = (mm_biquad_state) { px1[0], px2[0], py1[0], py2[0] };
   sb[0] = (mm_biquad_state) { px1[1], px2[1], py1[1], py2[1] };
   sa[1] = (mm_biquad_state) { hx1[0], hx2[0], hy1[0], hy2[0] };
@@ -1221,12 +1242,20 @@ mm_biquad_cascade2_energy_x4 (const mm_biquad_coeffs c[2],
     hy2[j] = s[j][1].y2;
   }
   const float *a = in[0], *b = in[1], *cc = in[2], *d = in[3];
-  v4df energy = { 0.0, 0.0, 0.0, 0.0 };
+  v4df even = { 0.0, 0.0, 0.0, 0.0 }, odd = even;
 
-  for (size_t i = 0; i < n; i++) {
-    v4df x = { a[i], b[i], cc[i], d[i] };
-    ENERGY2_STEP (v4df, x);
+  size_t i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const v4df x0 = { a[i], b[i], cc[i], d[i] };
+    const v4df x1 = { a[i + 1], b[i + 1], cc[i + 1], d[i + 1] };
+    ENERGY2_STEP (v4df, x0, even);
+    ENERGY2_STEP (v4df, x1, odd);
   }
+  if (i < n) {
+    const v4df x = { a[i], b[i], cc[i], d[i] };
+    ENERGY2_STEP (v4df, x, even);
+  }
+  const v4df energy = even + odd;
   for (unsigned j = 0; j < 4; j++) {
     s[j][0] = (mm_biquad_state) { px1[j], px2[j], py1[j], py2[j] };
     s[j][1] = (mm_biquad_state) { hx1[j], hx2[j], hy1[j], hy2[j] };
@@ -1263,34 +1292,45 @@ energy_stereo (const mm_biquad_coeffs c[2], mm_biquad_state * const s[8],
     }
   const float *i0 = in[0], *i1 = in[1];
   const float *i2 = G > 1 ? in[2] : in[0], *i3 = G > 1 ? in[3] : in[0];
-  v4df energy[2] = { { 0.0, 0.0, 0.0, 0.0 }, { 0.0, 0.0, 0.0, 0.0 } };
+  /* the even and the odd frames' sums, as mm_biquad_cascade2_energy */
+  v4df sums[2][2] = { { { 0.0 } } };
 
-  for (size_t i = 0; i < n; i++) {
-    const v4df xs[2] = { { i0[2 * i], i0[2 * i + 1], i1[2 * i], i1[2 * i + 1] },
-      { i2[2 * i], i2[2 * i + 1], i3[2 * i], i3[2 * i + 1] } };
-    for (unsigned g = 0; g < G; g++) {
-      const v4df x = xs[g];
-      v4df pt = pb0 * x + pb1 * px1[g] + pb2 * px2[g] - pa2 * py2[g];
-      v4df py = pt - pa1 * py1[g];
-      v4df ht = hb0 * py + hb1 * hx1[g] + hb2 * hx2[g] - ha2 * hy2[g];
-      v4df hy = ht - ha1 * hy1[g];
-      px2[g] = px1[g];
-      px1[g] = x;
-      py2[g] = py1[g];
-      py1[g] = py;
-      hx2[g] = hx1[g];
-      hx1[g] = py;
-      hy2[g] = hy1[g];
-      hy1[g] = hy;
-      energy[g] += hy * hy;
-    }
+#define STEP_G(i, par)                                                        \
+  do {                                                                        \
+    const v4df xs[2] = {                                                      \
+      { i0[2 * (i)], i0[2 * (i) + 1], i1[2 * (i)], i1[2 * (i) + 1] },         \
+      { i2[2 * (i)], i2[2 * (i) + 1], i3[2 * (i)], i3[2 * (i) + 1] } };       \
+    for (unsigned g = 0; g < G; g++) {                                        \
+      const v4df x = xs[g];                                                   \
+      v4df pt = pb0 * x + pb1 * px1[g] + pb2 * px2[g] - pa2 * py2[g];         \
+      v4df py = pt - pa1 * py1[g];                                            \
+      v4df ht = hb0 * py + hb1 * hx1[g] + hb2 * hx2[g] - ha2 * hy2[g];        \
+      v4df hy = ht - ha1 * hy1[g];                                            \
+      px2[g] = px1[g];                                                        \
+      px1[g] = x;                                                             \
+      py2[g] = py1[g];                                                        \
+      py1[g] = py;                                                            \
+      hx2[g] = hx1[g];                                                        \
+      hx1[g] = py;                                                            \
+      hy2[g] = hy1[g];                                                        \
+      hy1[g] = hy;                                                            \
+      sums[par][g] += hy * hy;                                                \
+    }                                                                         \
+  } while (0)
+  size_t i = 0;
+  for (; i + 2 <= n; i += 2) {
+    STEP_G (i, 0);
+    STEP_G (i + 1, 1);
   }
+  if (i < n)
+    STEP_G (i, 0);
+#undef STEP_G
   for (unsigned g = 0; g < G; g++)
     for (unsigned j = 0; j < 4; j++) {
       mm_biquad_state *t = s[4 * g + j];
       t[0] = (mm_biquad_state) { px1[g][j], px2[g][j], py1[g][j], py2[g][j] };
       t[1] = (mm_biquad_state) { hx1[g][j], hx2[g][j], hy1[g][j], hy2[g][j] };
-      e[4 * g + j] = energy[g][j];
+      e[4 * g + j] = sums[0][g][j] + sums[1][g][j];
     }
 }
 
@@ -1321,13 +1361,13 @@ energy_stereo8 (const mm_biquad_coeffs c[2], mm_biquad_state * const s[8],
     hy2[j] = t[1].y2;
   }
   const float *i0 = in[0], *i1 = in[1], *i2 = in[2], *i3 = in[3];
-  v8df energy = v8_splat (0.0);
+  v8df even = v8_splat (0.0), odd = even;    /* as mm_biquad_cascade2_energy */
   /* rlb: the second stage's numerator is 1, -2, 1 (the BS.1770 RLB
    * high-pass), whose products are exact: the same sums as additions, bit
    * for bit, off the multiply-add units that set the pace here.  Two
    * frames per turn: the compiler then keeps the recursions' values in
    * place instead of moving them each frame. */
-#define STEP8(i)                                                              \
+#define STEP8(i, energy)                                                      \
   do {                                                                        \
     const v8df x = { i0[2 * (i)], i0[2 * (i) + 1], i1[2 * (i)],               \
       i1[2 * (i) + 1], i2[2 * (i)], i2[2 * (i) + 1], i3[2 * (i)],             \
@@ -1349,12 +1389,13 @@ energy_stereo8 (const mm_biquad_coeffs c[2], mm_biquad_state * const s[8],
   } while (0)
   size_t i = 0;
   for (; i + 2 <= n; i += 2) {
-    STEP8 (i);
-    STEP8 (i + 1);
+    STEP8 (i, even);
+    STEP8 (i + 1, odd);
   }
   if (i < n)
-    STEP8 (i);
+    STEP8 (i, even);
 #undef STEP8
+  const v8df energy = even + odd;
   for (unsigned j = 0; j < 8; j++) {
     mm_biquad_state *t = s[j];
     t[0] = (mm_biquad_state) { px1[j], px2[j], py1[j], py2[j] };
