@@ -616,20 +616,51 @@ compress (mm_strip * s, size_t n)
   compressed (s, n);
 }
 
-/* Peak and sum of squares of n stereo frames, scaled.  Plain compares
- * and float lanes (no fmax call) so the loop vectorises. */
+/* The largest |x| and the sum of squares of each channel of n stereo
+ * frames, in eight partial maxima and sums per channel (one chain of
+ * additions per channel would set the pace; these vectorise). */
+#define METER_LANES 8
+MM_VECTOR_CLONES static void
+peaks_and_squares (const float *restrict v, size_t n, float *pl, float *pr,
+    float *sl, float *sr)
+{
+  float ml[METER_LANES] = { 0 }, mr[METER_LANES] = { 0 };
+  float ql[METER_LANES] = { 0 }, qr[METER_LANES] = { 0 };
+  size_t i = 0;
+  for (; i + METER_LANES <= n; i += METER_LANES)
+    for (unsigned j = 0; j < METER_LANES; j++) {
+      const float l = fabsf (v[2 * (i + j)]), r = fabsf (v[2 * (i + j) + 1]);
+      ml[j] = l > ml[j] ? l : ml[j];
+      mr[j] = r > mr[j] ? r : mr[j];
+      ql[j] += l * l;
+      qr[j] += r * r;
+    }
+  for (; i < n; i++) {
+    const float l = fabsf (v[2 * i]), r = fabsf (v[2 * i + 1]);
+    ml[0] = l > ml[0] ? l : ml[0];
+    mr[0] = r > mr[0] ? r : mr[0];
+    ql[0] += l * l;
+    qr[0] += r * r;
+  }
+  for (unsigned w = METER_LANES / 2; w > 0; w /= 2)    /* pairwise */
+    for (unsigned j = 0; j < w; j++) {
+      ml[j] = ml[j + w] > ml[j] ? ml[j + w] : ml[j];
+      mr[j] = mr[j + w] > mr[j] ? mr[j + w] : mr[j];
+      ql[j] += ql[j + w];
+      qr[j] += qr[j + w];
+    }
+  *pl = ml[0];
+  *pr = mr[0];
+  *sl = ql[0];
+  *sr = qr[0];
+}
+
+/* Peak and sum of squares of n stereo frames, scaled. */
 static void
 meter (mm_strip * s, const float *v, size_t n, double scale)
 {
-  float pl = 0.0f, pr = 0.0f;
-  float sl = 0.0f, sr = 0.0f;
-  for (size_t i = 0; i < n; i++) {
-    float l = fabsf (v[2 * i]), r = fabsf (v[2 * i + 1]);
-    pl = l > pl ? l : pl;
-    pr = r > pr ? r : pr;
-    sl += l * l;
-    sr += r * r;
-  }
+  float pl, pr, sl, sr;
+  peaks_and_squares (v, n, &pl, &pr, &sl, &sr);
   const double a = fabs (scale);
   const double pk[2] = { pl * a, pr * a }, sq[2] = { sl, sr };
   for (int ch = 0; ch < 2; ch++) {
