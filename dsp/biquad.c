@@ -1103,6 +1103,35 @@ mm_biquad_cascade_process_x4_fork_stereo (const mm_biquad_coeffs * c,
 #pragma GCC diagnostic pop
 #endif
 
+/* One frame of the two-section K-weighting cascade in the lanes of T
+ * (double or a vector of them): the pre-filter p, the high-pass h, the
+ * squared output into energy (the even or the odd frames' sum).  The terms
+ * not depending on the last output are summed first, so only one
+ * multiply-add sits on each recursion's critical path.  HT gives the
+ * high-pass's sum before its recursion (KW_HT, or KW_HT_RLB where its
+ * numerator is the RLB high-pass's 1, -2, 1, whose products are exact: the
+ * same sums as additions, bit for bit).  Names the variables of the
+ * kernels below. */
+#define KW_HT(py) (hb0 * (py) + hb1 * hx1 + hb2 * hx2 - ha2 * hy2)
+#define KW_HT_RLB(py) ((py) - (hx1 + hx1) + hx2 - ha2 * hy2)
+#define KW_STEP(T, x, energy, HT)                                            \
+  do {                                                                       \
+    const T x_ = (x);                                                        \
+    T pt = pb0 * x_ + pb1 * px1 + pb2 * px2 - pa2 * py2;                     \
+    T py = pt - pa1 * py1;                                                   \
+    T ht = HT (py);                                                          \
+    T hy = ht - ha1 * hy1;                                                   \
+    px2 = px1;                                                               \
+    px1 = x_;                                                                \
+    py2 = py1;                                                               \
+    py1 = py;                                                                \
+    hx2 = hx1;                                                               \
+    hx1 = py;                                                                \
+    hy2 = hy1;                                                               \
+    hy1 = hy;                                                                \
+    energy += hy * hy;                                                       \
+  } while (0)
+
 MM_VECTOR_CLONES double
 mm_biquad_cascade2_energy (const mm_biquad_coeffs c[2], mm_biquad_state s[2],
     const float *in, size_t n)
@@ -1116,33 +1145,15 @@ mm_biquad_cascade2_energy (const mm_biquad_coeffs c[2], mm_biquad_state s[2],
    * would set the pace.  Every energy kernel sums this way. */
   double even = 0.0, odd = 0.0;
 
-  /* The terms not depending on the last output are summed first, so
-   * only one multiply-add sits on each recursion's critical path. */
-#define STEP1(x, acc)                                                         \
-  do {                                                                        \
-    const double x_ = (x);                                                    \
-    double pt = p.b0 * x_ + p.b1 * px1 + p.b2 * px2 - p.a2 * py2;             \
-    double py = pt - p.a1 * py1;                                              \
-    double ht = h.b0 * py + h.b1 * hx1 + h.b2 * hx2 - h.a2 * hy2;             \
-    double hy = ht - h.a1 * hy1;                                              \
-    px2 = px1;                                                                \
-    px1 = x_;                                                                 \
-    py2 = py1;                                                                \
-    py1 = py;                                                                 \
-    hx2 = hx1;                                                                \
-    hx1 = py;                                                                 \
-    hy2 = hy1;                                                                \
-    hy1 = hy;                                                                 \
-    acc += hy * hy;                                                           \
-  } while (0)
+  const double pb0 = p.b0, pb1 = p.b1, pb2 = p.b2, pa1 = p.a1, pa2 = p.a2;
+  const double hb0 = h.b0, hb1 = h.b1, hb2 = h.b2, ha1 = h.a1, ha2 = h.a2;
   size_t i = 0;
   for (; i + 2 <= n; i += 2) {
-    STEP1 (in[i], even);
-    STEP1 (in[i + 1], odd);
+    KW_STEP (double, in[i], even, KW_HT);
+    KW_STEP (double, in[i + 1], odd, KW_HT);
   }
   if (i < n)
-    STEP1 (in[i], even);
-#undef STEP1
+    KW_STEP (double, in[i], even, KW_HT);
   const double energy = even + odd;
   s[0].x1 = px1;
   s[0].x2 = px2;
@@ -1156,27 +1167,6 @@ mm_biquad_cascade2_energy (const mm_biquad_coeffs c[2], mm_biquad_state s[2],
 }
 
 #if defined(__GNUC__) && !defined(__clang__)    /* the v2df types above */
-/* One frame of the two-section K-weighting cascade in the lanes of T, as
- * mm_biquad_cascade2_energy does it for one channel (the same operations
- * in the same order): the pre-filter p, the high-pass h, the squared
- * output into energy (the even or the odd frames' sum).  Names the vector
- * variables of the functions below. */
-#define ENERGY2_STEP(T, x, energy)                                           \
-  do {                                                                       \
-    T pt = pb0 * (x) + pb1 * px1 + pb2 * px2 - pa2 * py2;                    \
-    T py = pt - pa1 * py1;                                                   \
-    T ht = hb0 * py + hb1 * hx1 + hb2 * hx2 - ha2 * hy2;                     \
-    T hy = ht - ha1 * hy1;                                                   \
-    px2 = px1;                                                               \
-    px1 = (x);                                                               \
-    py2 = py1;                                                               \
-    py1 = py;                                                                \
-    hx2 = hx1;                                                               \
-    hx1 = py;                                                                \
-    hy2 = hy1;                                                               \
-    hy1 = hy;                                                                \
-    energy += hy * hy;                                                       \
-  } while (0)
 
 /* Two channels in the lanes of one vector: each lane does exactly the
  * operations of mm_biquad_cascade2_energy, in the same order. */
@@ -1201,12 +1191,12 @@ mm_biquad_cascade2_energy_x2 (const mm_biquad_coeffs c[2],
   size_t i = 0;
   for (; i + 2 <= n; i += 2) {
     const v2df x0 = { a[i], b[i] }, x1 = { a[i + 1], b[i + 1] };
-    ENERGY2_STEP (v2df, x0, even);
-    ENERGY2_STEP (v2df, x1, odd);
+    KW_STEP (v2df, x0, even, KW_HT);
+    KW_STEP (v2df, x1, odd, KW_HT);
   }
   if (i < n) {
     const v2df x = { a[i], b[i] };
-    ENERGY2_STEP (v2df, x, even);
+    KW_STEP (v2df, x, even, KW_HT);
   }
   const v2df energy = even + odd;
   sa[0] = (mm_biquad_state) { px1[0], px2[0], py1[0], py2[0] };
@@ -1248,12 +1238,12 @@ mm_biquad_cascade2_energy_x4 (const mm_biquad_coeffs c[2],
   for (; i + 2 <= n; i += 2) {
     const v4df x0 = { a[i], b[i], cc[i], d[i] };
     const v4df x1 = { a[i + 1], b[i + 1], cc[i + 1], d[i + 1] };
-    ENERGY2_STEP (v4df, x0, even);
-    ENERGY2_STEP (v4df, x1, odd);
+    KW_STEP (v4df, x0, even, KW_HT);
+    KW_STEP (v4df, x1, odd, KW_HT);
   }
   if (i < n) {
     const v4df x = { a[i], b[i], cc[i], d[i] };
-    ENERGY2_STEP (v4df, x, even);
+    KW_STEP (v4df, x, even, KW_HT);
   }
   const v4df energy = even + odd;
   for (unsigned j = 0; j < 4; j++) {
@@ -1362,30 +1352,17 @@ energy_stereo8 (const mm_biquad_coeffs c[2], mm_biquad_state * const s[8],
   }
   const float *i0 = in[0], *i1 = in[1], *i2 = in[2], *i3 = in[3];
   v8df even = v8_splat (0.0), odd = even;    /* as mm_biquad_cascade2_energy */
-  /* rlb: the second stage's numerator is 1, -2, 1 (the BS.1770 RLB
-   * high-pass), whose products are exact: the same sums as additions, bit
-   * for bit, off the multiply-add units that set the pace here.  Two
-   * frames per turn: the compiler then keeps the recursions' values in
-   * place instead of moving them each frame. */
-#define STEP8(i, energy)                                                      \
-  do {                                                                        \
-    const v8df x = { i0[2 * (i)], i0[2 * (i) + 1], i1[2 * (i)],               \
-      i1[2 * (i) + 1], i2[2 * (i)], i2[2 * (i) + 1], i3[2 * (i)],             \
-      i3[2 * (i) + 1] };                                                      \
-    v8df pt = pb0 * x + pb1 * px1 + pb2 * px2 - pa2 * py2;                    \
-    v8df py = pt - pa1 * py1;                                                 \
-    v8df ht = rlb ? py - (hx1 + hx1) + hx2 - ha2 * hy2 :                      \
-        hb0 * py + hb1 * hx1 + hb2 * hx2 - ha2 * hy2;                         \
-    v8df hy = ht - ha1 * hy1;                                                 \
-    px2 = px1;                                                                \
-    px1 = x;                                                                  \
-    py2 = py1;                                                                \
-    py1 = py;                                                                 \
-    hx2 = hx1;                                                                \
-    hx1 = py;                                                                 \
-    hy2 = hy1;                                                                \
-    hy1 = hy;                                                                 \
-    energy += hy * hy;                                                        \
+  /* rlb: the additions of KW_HT_RLB keep work off the multiply-add units
+   * that set the pace here.  Two frames per turn: the compiler then keeps
+   * the recursions' values in place instead of moving them each frame. */
+#define LOAD8(i) ((v8df) { i0[2 * (i)], i0[2 * (i) + 1], i1[2 * (i)],        \
+        i1[2 * (i) + 1], i2[2 * (i)], i2[2 * (i) + 1], i3[2 * (i)],           \
+        i3[2 * (i) + 1] })
+#define STEP8(i, energy) do {                                                 \
+    if (rlb)                                                                  \
+      KW_STEP (v8df, LOAD8 (i), energy, KW_HT_RLB);                           \
+    else                                                                      \
+      KW_STEP (v8df, LOAD8 (i), energy, KW_HT);                               \
   } while (0)
   size_t i = 0;
   for (; i + 2 <= n; i += 2) {
@@ -1395,6 +1372,7 @@ energy_stereo8 (const mm_biquad_coeffs c[2], mm_biquad_state * const s[8],
   if (i < n)
     STEP8 (i, even);
 #undef STEP8
+#undef LOAD8
   const v8df energy = even + odd;
   for (unsigned j = 0; j < 8; j++) {
     mm_biquad_state *t = s[j];
