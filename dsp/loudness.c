@@ -512,8 +512,11 @@ mm_loudness_add_frames_multi_##SUFFIX (mm_loudness * const *m,               \
       /* the chunk interleaved, as float, in the planes' memory */          \
       float *d = m[k]->plane[0];                                             \
       const T *src = in[k] + 2 * o;                                          \
-      for (size_t i = 0; i < 2 * n; i++)                                     \
-        d[i] = (float) src[i];                                               \
+      if (sizeof (T) == sizeof (float))                                      \
+        memcpy (d, src, 2 * n * sizeof (float));                             \
+      else                                                                   \
+        for (size_t i = 0; i < 2 * n; i++)                                   \
+          d[i] = (float) src[i];                                             \
       m[k]->nonfinite += mm_vector_sanitize_f32 (d, 2 * n);                  \
       measure_peaks_stereo (m[k], n);                                        \
     }                                                                        \
