@@ -110,11 +110,12 @@ mm_vector_sanitize_f32 (float *d, size_t n)
     size_t len = n - o < SLICE ? n - o : SLICE;
     float *p = d + o;
     uint32_t cnt = 0;
-    for (size_t i = 0; i < len; i++) {
-      int ok = fabsf (p[i]) <= FLT_MAX;
-      cnt += (uint32_t) !ok;
-      p[i] = ok ? p[i] : 0.0f;
-    }
+    /* counted first without writing (the usual case: nothing to fix) */
+    for (size_t i = 0; i < len; i++)
+      cnt += (uint32_t) !(fabsf (p[i]) <= FLT_MAX);
+    if (cnt)
+      for (size_t i = 0; i < len; i++)
+        p[i] = fabsf (p[i]) <= FLT_MAX ? p[i] : 0.0f;
     bad += cnt;
   }
   return bad;
