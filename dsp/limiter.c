@@ -44,7 +44,8 @@
  *                  G[m] <= r[m]       for every m,
  *
  *              exactly but for the rounding of the final scaling (sum_b
- *              times the rounded 1 / (A B 2^40): 3 ulp, 1e-15).  With the pre-gain, the output is y = G p x, so at
+ *              times the rounded 1 / (A B 2^40): 3 ulp, 1e-15).  With the
+ *              pre-gain, the output is y = G p x, so at
  *              every detector point next to sample m (the sample and the
  *              inter-sample values on either side)
  *

@@ -197,8 +197,8 @@ typedef float v16sf_u __attribute__ ((vector_size (64), aligned (4)));
   } while (0)
 
 /* Phases p0 .. p0 + np - 1 (np <= GROUP_MAX) into acc, by dot (a
- * dot_group of DEFINE_KERNELS).  The tap counts the oversampler uses are constants here, so the tap
- * loops unroll. */
+ * dot_group of DEFINE_KERNELS).  The tap counts the oversampler uses are
+ * constants here, so the tap loops unroll. */
 #define DOT_GROUP_NP(dot, T_)                                                 \
   switch (np) {                                                               \
     case 1:                                                                   \
